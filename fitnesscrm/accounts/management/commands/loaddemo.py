@@ -1,0 +1,40 @@
+"""`fitnesscrm loaddemo`: demo accounts, one per role; running it again adds nothing."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from fitnesscrm.accounts.models import User
+from fitnesscrm.core.roles import Role
+
+DEMO_PASSWORD = "demo-fitness-2026"  # noqa: S105 - published demo credentials
+
+DEMO_USERS = [
+    (Role.OWNER, "owner@demo.fitnesscrm.test", "Olivia Owner"),
+    (Role.MANAGER, "manager@demo.fitnesscrm.test", "Marco Manager"),
+    (Role.TRAINER, "trainer@demo.fitnesscrm.test", "Tara Trainer"),
+    (Role.FRONT_DESK, "desk@demo.fitnesscrm.test", "Finn Frontdesk"),
+    (Role.CLIENT, "client@demo.fitnesscrm.test", "Chloe Client"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent) and print one login per role."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = 0
+        for role, email, name in DEMO_USERS:
+            user, was_created = User.objects.get_or_create(
+                email=email,
+                defaults={"full_name": name, "role": role, "is_superuser": role == Role.OWNER},
+            )
+            if was_created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                created += 1
+        self.stdout.write(f"Demo data: {created} accounts created, "
+                          f"{len(DEMO_USERS) - created} already there.")
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        for role, email, _name in DEMO_USERS:
+            self.stdout.write(f"  {role.label:<11} {email}")

@@ -1,0 +1,122 @@
+"""Every write to accounts: users, passwords, API keys. Each runs in a transaction and is audited."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fitnesscrm.accounts.models import ApiKey, User, normalize_email
+from fitnesscrm.core.audit import audit_record
+from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from fitnesscrm.core.permissions import can_manage_api_keys
+from fitnesscrm.core.roles import Role
+
+API_KEY_PREFIX = "fcrm"
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    password: str | None = None,
+    is_superuser: bool = False,
+    actor: User | None = None,
+    validate: bool = True,
+) -> User:
+    email = normalize_email(email)
+    if User.objects.filter(email=email).exists():
+        raise Conflict(f"A user with the email {email} already exists.", code="email_taken")
+    if role not in Role.values:
+        raise ApplicationError(f"Unknown role {role!r}.", code="invalid_role")
+    user = User(email=email, full_name=full_name, role=role, is_superuser=is_superuser)
+    if password is not None and validate:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ApplicationError(" ".join(exc.messages), code="weak_password") from exc
+    user.set_password(password)
+    user.save()
+    audit_record(
+        actor=actor,
+        action="user.create",
+        target=user,
+        changes={"email": [None, email], "role": [None, role], "full_name": [None, full_name]},
+    )
+    return user
+
+
+def _hash_key(raw_key: str) -> str:
+    # Keys carry 256 bits of randomness, so a fast hash is safe (unlike passwords).
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(*, user: User, name: str, actor: User | None = None) -> tuple[ApiKey, str]:
+    """Create a key for `user`; returns the row and the full key, which is never stored."""
+    actor = actor or user
+    if actor.pk != user.pk:
+        raise Forbidden("You can only create API keys for yourself.")
+    if not can_manage_api_keys(user):
+        raise Forbidden("Only staff accounts can have API keys.")
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("Give the key a name, so you know later where it is used.",
+                               code="name_required")
+    if len(name) > 100:
+        raise ApplicationError("The name is longer than 100 characters.", code="name_too_long")
+    prefix = secrets.token_hex(6)
+    raw_key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(user=user, name=name, prefix=prefix, key_hash=_hash_key(raw_key))
+    audit_record(actor=actor, action="apikey.create", target=key, changes={"name": [None, name]})
+    return key, raw_key
+
+
+@transaction.atomic
+def api_key_revoke(*, key_id: int, actor: User) -> ApiKey:
+    """Revoke one of the actor's own keys (an owner may revoke anyone's)."""
+    try:
+        key = ApiKey.objects.select_for_update().get(pk=key_id)
+    except ApiKey.DoesNotExist as exc:
+        raise NotFound("No such API key.") from exc
+    if key.user_id != actor.pk and actor.role != Role.OWNER:
+        # Same answer as a missing key: ids of other people's keys reveal nothing.
+        raise NotFound("No such API key.")
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="apikey.revoke", target=key)
+    return key
+
+
+class ApiKeyRejected(Exception):
+    """The presented key cannot be used; the message says why, for the 401 answer."""
+
+
+def api_key_authenticate(raw_key: str) -> User:
+    """The active user behind a presented key, recording when the key was last used."""
+    parts = (raw_key or "").split("_")
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or not parts[2]:
+        raise ApiKeyRejected("Malformed API key: expected fcrm_<prefix>_<secret>.")
+    key = ApiKey.objects.select_related("user").filter(prefix=parts[1]).first()
+    if key is None or not hmac.compare_digest(key.key_hash, _hash_key(raw_key)):
+        raise ApiKeyRejected("Unknown API key.")
+    if key.revoked_at is not None:
+        raise ApiKeyRejected("This API key has been revoked.")
+    if not key.user.is_active:
+        raise ApiKeyRejected("The account this API key belongs to is disabled.")
+    now = timezone.now()
+    resolution = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION)
+    if key.last_used_at is None or now - key.last_used_at >= resolution:
+        # A conditional update: many requests at once write the time once.
+        ApiKey.objects.filter(pk=key.pk).exclude(last_used_at__gt=now - resolution).update(
+            last_used_at=now
+        )
+    return key.user

@@ -1,0 +1,148 @@
+"""Sign-in, passwords, each role's home page, and API keys."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from fitnesscrm.accounts import selectors, services
+from fitnesscrm.accounts.forms import (
+    ApiKeyCreateForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from fitnesscrm.core.audit import audit_record
+from fitnesscrm.core.errors import ApplicationError
+from fitnesscrm.core.permissions import role_of, role_required
+from fitnesscrm.core.roles import STAFF_ROLES, Role
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(actor=self.request.user, action="auth.password_change", target=form.user)
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    html_email_template_name = "accounts/email/password_reset.html"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        audit_record(
+            action="auth.password_reset_requested",
+            object_type="accounts.user",
+            object_label=form.cleaned_data["email"][:200],
+        )
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_record(actor=form.user, action="auth.password_reset", target=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the home page of their role."""
+    if role_of(request.user) is None:
+        return redirect("accounts:login")
+    return redirect(request.user.home_url_name)
+
+
+HOME_PAGES = {
+    Role.OWNER: ("Owner dashboard", "Run the business: staff, settings, audit log."),
+    Role.MANAGER: ("Manager dashboard", "Day-to-day running of the gym and its staff."),
+    Role.TRAINER: ("Trainer home", "Your clients, sessions and programs."),
+    Role.FRONT_DESK: ("Front desk", "Check-ins, bookings and new members at the desk."),
+    Role.CLIENT: ("My portal", "Your bookings, plans and progress."),
+}
+
+
+def role_home(role: Role):
+    title, lead = HOME_PAGES[role]
+
+    @role_required(role)
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            "accounts/home.html",
+            {"title": title, "lead": lead, "role": role, "page_role": role.label},
+        )
+
+    view.__name__ = f"home_{role.value}"
+    return view
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def api_keys(request: HttpRequest) -> HttpResponse:
+    form = ApiKeyCreateForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, new_key = services.api_key_create(
+                user=request.user, name=form.cleaned_data["name"]
+            )
+        except ApplicationError as exc:
+            form.add_error("name", exc.message)
+        else:
+            messages.success(request, f"API key “{key.name}” created. Copy it now.")
+            form = ApiKeyCreateForm()
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(
+        request,
+        "accounts/api_keys.html",
+        {"form": form, "keys": selectors.api_key_list(user=request.user), "new_key": new_key},
+        status=status,
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    try:
+        key = services.api_key_revoke(key_id=key_id, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"API key “{key.name}” revoked; it no longer works.")
+    return redirect("accounts:api-keys")

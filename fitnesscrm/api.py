@@ -1,0 +1,107 @@
+"""The public API under /api/v1: one NinjaAPI that mounts each app's router."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from fitnesscrm.core.api_auth import ActiveSessionAuth, ApiKeyAuth
+from fitnesscrm.core.errors import ApplicationError, api_error_response
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="FitnessCRM API",
+    version="1",
+    description=(
+        "Authenticate with `Authorization: Bearer <api key>` (create keys on the API keys "
+        "page) or with a signed-in browser session plus the `X-CSRFToken` header. Every "
+        'error has the shape `{"detail": ..., "code": ..., "errors": [...]}`.'
+    ),
+    urls_namespace="api",
+    auth=[ApiKeyAuth(), ActiveSessionAuth()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _field_errors(errors: list[dict]) -> list[dict]:
+    """Pydantic's error list as `{"field", "message", "type"}` items."""
+    out = []
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        out.append(
+            {
+                "field": ".".join(loc),
+                "location": str(error.get("loc", ("",))[0]) if error.get("loc") else "",
+                "message": error.get("msg", "Invalid value."),
+                "type": error.get("type", "invalid"),
+            }
+        )
+    return out
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    return api_error_response(
+        422, "Some fields are not valid.", "validation_error", _field_errors(exc.errors)
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc: AuthenticationError):
+    message = exc.message
+    if message == "Unauthorized":
+        message = "Authentication required: send 'Authorization: Bearer <api key>' or sign in."
+    return api_error_response(
+        401, message, "not_authenticated", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    status = exc.status_code
+    if status == 400 and str(exc).startswith("Cannot parse request body"):
+        return api_error_response(400, "The request body is not valid JSON.", "malformed_json")
+    if status == 403 and "CSRF" in str(exc):
+        return api_error_response(
+            403, "CSRF check failed: send the X-CSRFToken header with a session.", "csrf_failed"
+        )
+    codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict",
+             429: "rate_limited"}
+    return api_error_response(status, str(exc), codes.get(status, "error"))
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request, exc: ApplicationError):
+    return api_error_response(exc.status, exc.message, exc.code, exc.errors)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api_error_response(404, "Not found.", "not_found")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api_error_response(403, str(exc) or "You do not have permission for this.", "forbidden")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return api_error_response(
+        413, "The request body is larger than the 10 MB limit.", "payload_too_large"
+    )
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc: Exception):
+    logger.exception("Unhandled error in API %s %s", request.method, request.path)
+    return api_error_response(
+        500, "Something went wrong on our side; the error has been logged.", "server_error"
+    )
+
+
+api.add_router("", "fitnesscrm.accounts.api.router")

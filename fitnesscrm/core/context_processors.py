@@ -1,0 +1,28 @@
+"""What every page needs: the site name and the navigation for the user's role."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from fitnesscrm.core.permissions import can_manage_api_keys, can_view_audit_log, role_of
+from fitnesscrm.core.roles import HOME_URL_NAMES
+
+
+def navigation(user) -> list[dict]:
+    role = role_of(user)
+    if role is None:
+        return []
+    items = [{"label": "Home", "url": reverse(HOME_URL_NAMES[role]), "name": "home"}]
+    if can_view_audit_log(user):
+        items.append({"label": "Audit log", "url": reverse("audit-log"), "name": "audit"})
+    if can_manage_api_keys(user):
+        items.append({"label": "API keys", "url": reverse("accounts:api-keys"), "name": "api-keys"})
+        items.append({"label": "API docs", "url": "/api/v1/docs", "name": "api-docs"})
+    return items
+
+
+def shell(request) -> dict:
+    user = getattr(request, "user", None)
+    return {
+        "site_name": settings.SITE_NAME,
+        "nav_items": navigation(user) if user is not None else [],
+    }

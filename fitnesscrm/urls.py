@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from fitnesscrm.accounts import views as account_views
+from fitnesscrm.api import api
+from fitnesscrm.core import views as core_views
+from fitnesscrm.core.roles import Role
+from fitnesscrm.ops import views as ops_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="home", permanent=False), name="root"),
+    path("home/", account_views.home, name="home"),
+    path("owner/", account_views.role_home(Role.OWNER), name="home-owner"),
+    path("manager/", account_views.role_home(Role.MANAGER), name="home-manager"),
+    path("trainer/", account_views.role_home(Role.TRAINER), name="home-trainer"),
+    path("front-desk/", account_views.role_home(Role.FRONT_DESK), name="home-front-desk"),
+    path("portal/", account_views.role_home(Role.CLIENT), name="home-client"),
+    path("account/", include("fitnesscrm.accounts.urls")),
+    path("audit/", core_views.audit_log, name="audit-log"),
+    path("health/live", ops_views.live, name="health-live"),
+    path("health/ready", ops_views.ready, name="health-ready"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "fitnesscrm.core.views.bad_request"
+handler403 = "fitnesscrm.core.views.permission_denied"
+handler404 = "fitnesscrm.core.views.page_not_found"
+handler500 = "fitnesscrm.core.views.server_error"
