@@ -69,8 +69,13 @@ def on_http_error(request, exc: HttpError):
         return api_error_response(
             403, "CSRF check failed: send the X-CSRFToken header with a session.", "csrf_failed"
         )
-    codes = {400: "bad_request", 403: "forbidden", 404: "not_found", 409: "conflict",
-             429: "rate_limited"}
+    codes = {
+        400: "bad_request",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+        429: "rate_limited",
+    }
     return api_error_response(status, str(exc), codes.get(status, "error"))
 
 

@@ -182,9 +182,7 @@ else:
                 # WAL lets the web server read while the worker writes; IMMEDIATE
                 # takes the write lock at BEGIN so writers queue instead of failing.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
                 ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -244,18 +242,26 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Email ----------------------------------------------------------------------
 
-EMAIL_HOST = env_str("EMAIL_HOST")
-EMAIL_PORT = env_int("EMAIL_PORT", 587)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
+# SMTP when EMAIL_HOST is set; otherwise emails are printed to the console (demo).
+_email_host = env_str("EMAIL_HOST")
+_email_port = env_int("EMAIL_PORT", 587)
+if _email_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": _email_port,
+                "username": env_str("EMAIL_HOST_USER") or None,
+                "password": env_str("EMAIL_HOST_PASSWORD") or None,
+                "use_tls": env_bool("EMAIL_USE_TLS", _email_port == 587),
+                "use_ssl": env_bool("EMAIL_USE_SSL", _email_port == 465),
+                "timeout": env_int("EMAIL_TIMEOUT", 20),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,6 +1,10 @@
-"""API of accounts: who am I."""
+"""API of accounts: who am I, and my API keys."""
 
-from ninja import Router, Schema
+from datetime import datetime
+
+from ninja import Field, Router, Schema
+
+from fitnesscrm.accounts import selectors, services
 
 router = Router(tags=["accounts"])
 
@@ -25,3 +29,41 @@ def me(request):
         role_label=user.get_role_display(),
         auth_method=getattr(request, "auth_method", "session"),
     )
+
+
+class ApiKeyOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyIn(Schema):
+    name: str = Field(min_length=1, max_length=100, description="What the key is for.")
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The full key. Shown only in this response; store it safely.")
+
+
+@router.get("/me/api-keys", response=list[ApiKeyOut], summary="The caller's API keys")
+def api_key_list(request):
+    return list(selectors.api_key_list(user=request.auth)[:100])
+
+
+@router.post(
+    "/me/api-keys", response={201: ApiKeyCreated}, summary="Create an API key for the caller"
+)
+def api_key_create(request, payload: ApiKeyIn):
+    key, raw = services.api_key_create(user=request.auth, name=payload.name)
+    return 201, ApiKeyCreated(**ApiKeyOut.from_orm(key).model_dump(), key=raw)
+
+
+@router.delete(
+    "/me/api-keys/{key_id}", response={204: None}, summary="Revoke one of the caller's API keys"
+)
+def api_key_revoke(request, key_id: int):
+    services.api_key_revoke(key_id=key_id, actor=request.auth)
+    return 204, None

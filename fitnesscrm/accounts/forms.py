@@ -15,7 +15,9 @@ class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
     )
 
     error_messages = {
-        "invalid_login": "That email and password do not match an account. Check both and try again.",
+        "invalid_login": (
+            "That email and password do not match an account. Check both and try again."
+        ),
         "inactive": "This account has been disabled. Ask the business owner to re-enable it.",
     }
 

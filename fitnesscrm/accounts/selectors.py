@@ -7,4 +7,6 @@ from fitnesscrm.accounts.models import ApiKey, User
 
 def api_key_list(*, user: User) -> QuerySet[ApiKey]:
     """The user's own keys, active ones first."""
-    return ApiKey.objects.filter(user=user).order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
+    return ApiKey.objects.filter(user=user).order_by(
+        F("revoked_at").asc(nulls_first=True), "-created_at"
+    )

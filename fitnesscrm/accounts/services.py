@@ -1,4 +1,4 @@
-"""Every write to accounts: users, passwords, API keys. Each runs in a transaction and is audited."""
+"""Every write to accounts: users and API keys, each in a transaction and audited."""
 
 import hashlib
 import hmac
@@ -68,8 +68,9 @@ def api_key_create(*, user: User, name: str, actor: User | None = None) -> tuple
         raise Forbidden("Only staff accounts can have API keys.")
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("Give the key a name, so you know later where it is used.",
-                               code="name_required")
+        raise ApplicationError(
+            "Give the key a name, so you know later where it is used.", code="name_required"
+        )
     if len(name) > 100:
         raise ApplicationError("The name is longer than 100 characters.", code="name_too_long")
     prefix = secrets.token_hex(6)

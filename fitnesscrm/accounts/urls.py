@@ -9,9 +9,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
-    path(
-        "password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"
-    ),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path(
         "password/reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(),

@@ -11,7 +11,10 @@ class RequestContext:
     user_agent: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())
+_NO_REQUEST = RequestContext()
+_current: ContextVar[RequestContext] = ContextVar(
+    "request_context", default=_NO_REQUEST
+)
 
 
 def current() -> RequestContext:

@@ -43,9 +43,7 @@ def api_error_response(
     errors: list | None = None,
     headers: dict | None = None,
 ) -> JsonResponse:
-    response = JsonResponse(
-        {"detail": detail, "code": code, "errors": errors or []}, status=status
-    )
+    response = JsonResponse({"detail": detail, "code": code, "errors": errors or []}, status=status)
     for name, value in (headers or {}).items():
         response[name] = value
     return response

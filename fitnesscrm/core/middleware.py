@@ -101,7 +101,6 @@ class ApiErrorMiddleware:
         return response
 
 
-
 def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
@@ -111,7 +110,7 @@ def _text_detail(response: HttpResponse) -> str:
         return ""
     try:
         text = response.content.decode("utf-8", "replace").strip()
-    except Exception:  # noqa: BLE001 - a body we cannot read gives no detail
+    except Exception:
         return ""
     if not text or "<" in text or len(text) > 200:
         return ""

@@ -38,6 +38,4 @@ def audit_entry_list(
 
 
 def audit_action_choices() -> list[str]:
-    return list(
-        AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct()
-    )
+    return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())

@@ -55,7 +55,7 @@ def run_checks() -> tuple[bool, dict]:
         try:
             extra = check()
             status = {"status": "ok", **extra}
-        except Exception as exc:  # noqa: BLE001 - any failure makes the check fail
+        except Exception as exc:
             healthy = False
             status = {"status": "fail", "error": f"{type(exc).__name__}: {exc}"[:300]}
         status["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)

@@ -32,8 +32,10 @@ class Command(BaseCommand):
         try:
             if action == "create":
                 key, raw = services.api_key_create(user=user, name=options["name"])
-                self.stderr.write(f"API key “{key.name}” created for {user.email}. "
-                                  "It is shown only now; store it safely:")
+                self.stderr.write(
+                    f"API key “{key.name}” created for {user.email}. "
+                    "It is shown only now; store it safely:"
+                )
                 self.stdout.write(raw)
             elif action == "list":
                 for key in selectors.api_key_list(user=user):

@@ -32,9 +32,10 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 created += 1
-        self.stdout.write(f"Demo data: {created} accounts created, "
-                          f"{len(DEMO_USERS) - created} already there.")
+        self.stdout.write(
+            f"Demo data: {created} accounts created, {len(DEMO_USERS) - created} already there."
+        )
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for role, email, _name in DEMO_USERS:
             self.stdout.write(f"  {role.label:<11} {email}")

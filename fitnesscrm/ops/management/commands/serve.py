@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, with_worker, **options):
         worker = None
         if with_worker:
-            worker = subprocess.Popen(  # noqa: S603 - our own command, no user input
+            worker = subprocess.Popen(
                 [sys.executable, "-m", "fitnesscrm.cli", "worker", "--no-startup-delay"]
             )
             self.stdout.write(f"Background worker started (pid {worker.pid}).")

@@ -1,0 +1,66 @@
+"""The small world every test can use: one user per role, plus an outsider."""
+
+import pytest
+from django.test import Client
+
+from fitnesscrm.core.roles import Role
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(role=Role.OWNER, email="owner@example.test", full_name="Olga Owner")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(role=Role.MANAGER, email="manager@example.test", full_name="Mia Manager")
+
+
+@pytest.fixture
+def trainer(db):
+    return UserFactory(role=Role.TRAINER, email="trainer@example.test", full_name="Tom Trainer")
+
+
+@pytest.fixture
+def front_desk(db):
+    return UserFactory(role=Role.FRONT_DESK, email="desk@example.test", full_name="Dana Desk")
+
+
+@pytest.fixture
+def client_user(db):
+    return UserFactory(role=Role.CLIENT, email="client@example.test", full_name="Cleo Client")
+
+
+@pytest.fixture
+def outsider(db):
+    """A client with no relation to anyone else's records: must see nothing of theirs."""
+    return UserFactory(role=Role.CLIENT, email="outsider@example.test", full_name="Otto Outsider")
+
+
+@pytest.fixture
+def users_by_role(owner, manager, trainer, front_desk, client_user):
+    return {
+        Role.OWNER: owner,
+        Role.MANAGER: manager,
+        Role.TRAINER: trainer,
+        Role.FRONT_DESK: front_desk,
+        Role.CLIENT: client_user,
+    }
+
+
+@pytest.fixture
+def login():
+    """`login(user)` gives a test client signed in as `user`."""
+
+    def _login(user) -> Client:
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return _login
