@@ -11,7 +11,7 @@ echo "== ruff: lint and format check"
 "$bin/ruff" format --check .
 
 echo "== Django checks and migrations up to date"
-"$bin/python" manage.py makemigrations --check --dry-run >/dev/null \
+DEBUG=true "$bin/python" manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "Models changed without a migration: run 'fitnesscrm makemigrations'."; exit 1; }
 
 echo "== pytest on SQLite"

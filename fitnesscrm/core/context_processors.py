@@ -23,6 +23,6 @@ def navigation(user) -> list[dict]:
 def shell(request) -> dict:
     user = getattr(request, "user", None)
     return {
-        "site_name": settings.SITE_NAME,
+        "product_name": settings.SITE_NAME,
         "nav_items": navigation(user) if user is not None else [],
     }

@@ -12,6 +12,7 @@ class StyledFormMixin:
     """Adds Bootstrap's classes to each widget, and marks fields that have errors."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget

@@ -9,7 +9,9 @@
   function showTheme(button) {
     var dark = currentTheme() === "dark";
     button.setAttribute("aria-pressed", dark ? "true" : "false");
-    button.querySelector("[data-theme-label]").textContent = dark ? "Light mode" : "Dark mode";
+    var label = dark ? "Light mode" : "Dark mode";
+    button.querySelector("[data-theme-label]").textContent = label;
+    button.setAttribute("title", "Switch to " + label.toLowerCase());
   }
 
   document.addEventListener("DOMContentLoaded", function () {
