@@ -28,14 +28,23 @@ api = NinjaAPI(
 
 
 def _field_errors(errors: list[dict]) -> list[dict]:
-    """Pydantic's error list as `{"field", "message", "type"}` items."""
+    """Pydantic's error list as `{"field", "location", "message", "type"}` items.
+
+    Ninja's `loc` starts with where the value came from ("body", "path", "query"),
+    then for a body the name of the view's argument ("payload"); neither is part
+    of the field name a client sent.
+    """
     out = []
     for error in errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        loc = [str(part) for part in error.get("loc", ())]
+        location = loc[0] if loc else ""
+        field = loc[1:]
+        if location == "body" and field[:1] == ["payload"]:
+            field = field[1:]
         out.append(
             {
-                "field": ".".join(loc),
-                "location": str(error.get("loc", ("",))[0]) if error.get("loc") else "",
+                "field": ".".join(field),
+                "location": location,
                 "message": error.get("msg", "Invalid value."),
                 "type": error.get("type", "invalid"),
             }

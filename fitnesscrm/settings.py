@@ -164,13 +164,12 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # psycopg 3 connection pool; Django needs CONN_MAX_AGE 0 with a pool.
-        DATABASES["default"]["OPTIONS"] = {
-            "pool": {
-                "min_size": env_int("DATABASE_POOL_MIN", 2),
-                "max_size": env_int("DATABASE_POOL_MAX", 10),
-                "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
-            },
+        # psycopg 3 connection pool; Django needs CONN_MAX_AGE 0 with a pool. Added to
+        # the options from the URL's query string (sslmode=require and the like).
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN", 2),
+            "max_size": env_int("DATABASE_POOL_MAX", 10),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
         }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -201,6 +200,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "fitnesscrm"),
+            # A Redis that stops answering must fail requests fast, not hang them.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:

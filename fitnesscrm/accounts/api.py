@@ -1,8 +1,10 @@
 """API of accounts: who am I, and my API keys."""
 
 from datetime import datetime
+from typing import Annotated
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
+from pydantic import StringConstraints
 
 from fitnesscrm.accounts import selectors, services
 
@@ -41,7 +43,10 @@ class ApiKeyOut(Schema):
 
 
 class ApiKeyIn(Schema):
-    name: str = Field(min_length=1, max_length=100, description="What the key is for.")
+    # Stripped before the length checks, so a blank name is a 422 at the field like an empty one.
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
+        Field(description="What the key is for.")
+    )
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -58,7 +63,7 @@ def api_key_list(request):
 )
 def api_key_create(request, payload: ApiKeyIn):
     key, raw = services.api_key_create(user=request.auth, name=payload.name)
-    return 201, ApiKeyCreated(**ApiKeyOut.from_orm(key).model_dump(), key=raw)
+    return Status(201, ApiKeyCreated(**ApiKeyOut.from_orm(key).model_dump(), key=raw))
 
 
 @router.delete(
@@ -66,4 +71,4 @@ def api_key_create(request, payload: ApiKeyIn):
 )
 def api_key_revoke(request, key_id: int):
     services.api_key_revoke(key_id=key_id, actor=request.auth)
-    return 204, None
+    return Status(204, None)

@@ -31,6 +31,14 @@ class ApiKeyAuth(HttpBearer):
 class ActiveSessionAuth(SessionAuth):
     """The signed-in browser session; unsafe methods need the CSRF token."""
 
+    def __call__(self, request: HttpRequest):
+        # The CSRF check protects a signed-in session; without one there is nothing
+        # to forge, and the caller must hear 401 (authenticate), not 403 (CSRF).
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request: HttpRequest, key):
         user = super().authenticate(request, key)
         if user is not None and user.is_active:

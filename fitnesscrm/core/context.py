@@ -12,9 +12,7 @@ class RequestContext:
 
 
 _NO_REQUEST = RequestContext()
-_current: ContextVar[RequestContext] = ContextVar(
-    "request_context", default=_NO_REQUEST
-)
+_current: ContextVar[RequestContext] = ContextVar("request_context", default=_NO_REQUEST)
 
 
 def current() -> RequestContext:

@@ -1,5 +1,6 @@
 """Request id and client address for every request; one JSON error shape under /api/."""
 
+import ipaddress
 import json
 import re
 import uuid
@@ -10,16 +11,28 @@ from django.http import HttpRequest, HttpResponse
 from fitnesscrm.core import context
 from fitnesscrm.core.errors import api_error_response, is_api_request
 
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _ip_or_none(value: str) -> str | None:
+    """`value` as a normalised IP address, or None; an IPv6 zone ("%eth0") is dropped."""
+    try:
+        return str(ipaddress.ip_address(value.strip().partition("%")[0]))
+    except ValueError:
+        return None
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address; behind our proxy, the one nginx put last in X-Forwarded-For."""
+    """The client's address; behind our proxy, the one nginx put last in X-Forwarded-For.
+
+    Anything that is not an address (a client reaching the app past the proxy can
+    send any header) is ignored: it would fail to save in PostgreSQL's inet column.
+    """
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = _ip_or_none(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1])
         if forwarded:
-            return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+            return forwarded
+    return _ip_or_none(request.META.get("REMOTE_ADDR") or "")
 
 
 class RequestContextMiddleware:
@@ -28,7 +41,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # fullmatch: with match, "$" would also accept a trailing newline, which then
+        # fails as a response header.
+        request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = context.bind(
             context.RequestContext(

@@ -2,19 +2,20 @@
 
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from fitnesscrm.ops.health import run_checks
 
 
+# GET or HEAD: some load balancers and uptime monitors probe with HEAD.
 @never_cache
-@require_GET
+@require_safe
 def live(request):
     return JsonResponse({"status": "ok"})
 
 
 @never_cache
-@require_GET
+@require_safe
 def ready(request):
     healthy, checks = run_checks()
     return JsonResponse(
