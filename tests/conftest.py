@@ -7,6 +7,15 @@ from fitnesscrm.core.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is slow by design; tests hash many passwords, so they use a fast hasher.
+
+    tests/accounts/test_passwords.py checks that the real settings hash with Argon2.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
-from django.template import loader
+from django.contrib.sites.shortcuts import get_current_site
 
 from fitnesscrm.accounts.models import User, normalize_email
+from fitnesscrm.accounts.tasks import send_password_reset_email
 from fitnesscrm.core.forms_rendering import StyledFormMixin
-from fitnesscrm.core.tasks import send_email
 
 
 class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
@@ -38,25 +38,13 @@ class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
 
 
 class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
-    """Django's reset form, with the email sent by the background worker."""
+    """Django's reset form; the background worker makes the link and sends the email."""
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        text = loader.render_to_string(email_template_name, context)
-        html = (
-            loader.render_to_string(html_email_template_name, context)
-            if html_email_template_name
-            else ""
-        )
-        send_email.enqueue(to=[to_email], subject=subject, text=text, html=html)
+    def save(self, *, domain_override=None, use_https=False, request=None, **kwargs):
+        domain = domain_override or get_current_site(request).domain
+        for user in self.get_users(self.cleaned_data["email"]):
+            # Enqueued in the request's transaction: only the id waits in the queue.
+            send_password_reset_email.enqueue(user_id=user.pk, domain=domain, use_https=use_https)
 
 
 class ApiKeyCreateForm(StyledFormMixin, forms.Form):
@@ -64,6 +52,7 @@ class ApiKeyCreateForm(StyledFormMixin, forms.Form):
         label="Name",
         max_length=100,
         help_text="Where the key is used, e.g. “Zapier” or “Front-desk tablet”.",
+        error_messages={"required": "Give the key a name, so you know later where it is used."},
     )
 
 

@@ -1,4 +1,4 @@
-"""Every write to accounts: users and API keys, each in a transaction and audited."""
+"""Every write to accounts (users, API keys), in a transaction and audited; and its emails."""
 
 import hashlib
 import hmac
@@ -7,9 +7,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from fitnesscrm.accounts.models import ApiKey, User, normalize_email
 from fitnesscrm.core.audit import audit_record
@@ -32,6 +38,13 @@ def user_create(
     validate: bool = True,
 ) -> User:
     email = normalize_email(email)
+    try:
+        # The login form takes only email addresses: anything else could never sign in.
+        validate_email(email)
+    except ValidationError as exc:
+        raise ApplicationError(
+            f"{email!r} is not a valid email address.", code="invalid_email"
+        ) from exc
     if User.objects.filter(email=email).exists():
         raise Conflict(f"A user with the email {email} already exists.", code="email_taken")
     if role not in Role.values:
@@ -51,6 +64,38 @@ def user_create(
         changes={"email": [None, email], "role": [None, role], "full_name": [None, full_name]},
     )
     return user
+
+
+def password_reset_email_send(*, user_id: int, domain: str, use_https: bool) -> bool:
+    """Email `user_id` a link to choose a new password; False if nothing was sent.
+
+    Runs in the worker. The token is made here, not when the reset was asked for, so
+    the queue row (kept after it runs, and in backups) never holds a working link, and
+    an account disabled in the meantime gets none.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return False
+    context = {
+        "user": user,
+        "email": user.email,
+        "domain": domain,
+        "protocol": "https" if use_https else "http",
+        "site_name": settings.SITE_NAME,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    subject = render_to_string("accounts/email/password_reset_subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject="".join(subject.splitlines()),
+        body=render_to_string("accounts/email/password_reset.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("accounts/email/password_reset.html", context), "text/html"
+    )
+    message.send()
+    return True
 
 
 def _hash_key(raw_key: str) -> str:
@@ -103,7 +148,8 @@ class ApiKeyRejected(Exception):
 
 def api_key_authenticate(raw_key: str) -> User:
     """The active user behind a presented key, recording when the key was last used."""
-    parts = (raw_key or "").split("_")
+    # At most two splits: the secret is URL-safe base64, which itself may contain "_".
+    parts = (raw_key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or not parts[2]:
         raise ApiKeyRejected("Malformed API key: expected fcrm_<prefix>_<secret>.")
     key = ApiKey.objects.select_related("user").filter(prefix=parts[1]).first()
@@ -113,6 +159,9 @@ def api_key_authenticate(raw_key: str) -> User:
         raise ApiKeyRejected("This API key has been revoked.")
     if not key.user.is_active:
         raise ApiKeyRejected("The account this API key belongs to is disabled.")
+    if not can_manage_api_keys(key.user):
+        # A staff member who became a client keeps no API access through old keys.
+        raise ApiKeyRejected("API keys work only for staff accounts.")
     now = timezone.now()
     resolution = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION)
     if key.last_used_at is None or now - key.last_used_at >= resolution:

@@ -47,9 +47,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    html_email_template_name = "accounts/email/password_reset.html"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
+    # The email's templates are chosen by services.password_reset_email_send.
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def form_valid(self, form):

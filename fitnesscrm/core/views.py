@@ -70,8 +70,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    template = "core/audit_list.html"
-    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
-        template += "#results"
+    fragment = bool(request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"))
+    context = {"form": form, "page": page, "query": query.urlencode(), "filters_oob": fragment}
+    template = "core/audit_list.html#results" if fragment else "core/audit_list.html"
     return render(request, template, context)
