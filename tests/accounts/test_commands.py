@@ -10,15 +10,9 @@ from django.test import Client
 from fitnesscrm.accounts.management.commands.loaddemo import DEMO_PASSWORD
 from fitnesscrm.accounts.models import ApiKey, User
 from fitnesscrm.core.roles import Role
+from tests.paths import HOME_PATHS
 
 ADMIN_PASSWORD = "a-long-owner-passphrase-2026"
-HOME_PATHS = {
-    Role.OWNER: "/owner/",
-    Role.MANAGER: "/manager/",
-    Role.TRAINER: "/trainer/",
-    Role.FRONT_DESK: "/front-desk/",
-    Role.CLIENT: "/portal/",
-}
 
 
 def run(*args, stdin: str | None = None, monkeypatch=None) -> tuple[str, str]:

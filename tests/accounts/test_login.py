@@ -7,14 +7,8 @@ from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
 from tests.accounts.conftest import CLIENT_IP, LOGIN_URL
 from tests.factories import UserFactory
+from tests.paths import HOME_PATHS
 
-HOME_PATHS = {
-    Role.OWNER: "/owner/",
-    Role.MANAGER: "/manager/",
-    Role.TRAINER: "/trainer/",
-    Role.FRONT_DESK: "/front-desk/",
-    Role.CLIENT: "/portal/",
-}
 STAFF_PAGES = [
     "/owner/",
     "/manager/",

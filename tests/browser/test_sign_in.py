@@ -6,16 +6,9 @@ from playwright.sync_api import expect
 from fitnesscrm.accounts.views import HOME_PAGES
 from fitnesscrm.core.roles import Role
 from tests.factories import UserFactory
+from tests.paths import HOME_PATHS
 
 pytestmark = pytest.mark.browser
-
-HOME_PATHS = {
-    Role.OWNER: "/owner/",
-    Role.MANAGER: "/manager/",
-    Role.TRAINER: "/trainer/",
-    Role.FRONT_DESK: "/front-desk/",
-    Role.CLIENT: "/portal/",
-}
 
 
 @pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
