@@ -104,6 +104,10 @@ DATA_DIR = Path(env_str("DATA_DIR", str(PROJECT_DIR / "var")))
 
 SITE_NAME = env_str("SITE_NAME", "FitnessCRM")
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
+# The business's country (ISO 3166 code): phone numbers without a country code are read in it.
+PHONE_REGION = env_str("PHONE_REGION", "GB").upper()
+# The currency of prices and rates (ISO 4217).
+CURRENCY = env_str("CURRENCY", "GBP").upper()
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en-us")
 USE_I18N = True
 USE_TZ = True
@@ -120,6 +124,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fitnesscrm.core",
     "fitnesscrm.accounts",
+    "fitnesscrm.trainers",
+    "fitnesscrm.clients",
     "fitnesscrm.ops",
 ]
 

@@ -56,3 +56,18 @@ def role_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+# --- Clients -----------------------------------------------------------------------
+# Who sees which clients lives in fitnesscrm.clients.selectors; these are the role rules.
+
+CLIENT_DESK_ROLES = frozenset({Role.OWNER, Role.MANAGER, Role.FRONT_DESK})
+
+
+def sees_all_clients(user) -> bool:
+    """Owners, managers and the front desk work with every client; trainers with theirs."""
+    return role_of(user) in CLIENT_DESK_ROLES
+
+
+def manages_staff(user) -> bool:
+    return role_of(user) in MANAGEMENT_ROLES

@@ -1,0 +1,317 @@
+"""Clients and leads, their tags, trainers, timeline and follow-up tasks."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from fitnesscrm.core.text import search_key
+
+
+class Status(models.TextChoices):
+    LEAD = "lead", "Lead"
+    TRIAL = "trial", "Trial"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    INACTIVE = "inactive", "Inactive"
+
+
+class LeadStage(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    TRIAL_BOOKED = "trial_booked", "Trial booked"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class Source(models.TextChoices):
+    WALK_IN = "walk_in", "Walk-in"
+    REFERRAL = "referral", "Referral"
+    WEBSITE = "website", "Website"
+    SOCIAL = "social", "Social media"
+    OTHER = "other", "Other"
+
+
+# Fields that hold health data: shown only to owners, managers and assigned trainers.
+HEALTH_FIELDS = ("health_notes", "injuries")
+
+
+class Tag(models.Model):
+    name = models.CharField("name", max_length=40)
+    colour = models.CharField("colour", max_length=7, default="#6c757d")
+
+    class Meta:
+        verbose_name = "tag"
+        verbose_name_plural = "tags"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    first_name = models.CharField("first name", max_length=80)
+    last_name = models.CharField("last name", max_length=80, blank=True)
+    # Stored lower-cased; unique when present (a walk-in lead may have none yet).
+    email = models.EmailField("email", max_length=254, blank=True)
+    # E.164, e.g. +447700900123.
+    phone = models.CharField("phone", max_length=20, blank=True)
+    date_of_birth = models.DateField("date of birth", null=True, blank=True)
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField("city", max_length=100, blank=True)
+    postal_code = models.CharField("postal code", max_length=20, blank=True)
+    country = models.CharField("country", max_length=2, blank=True)
+    emergency_contact_name = models.CharField("emergency contact", max_length=150, blank=True)
+    emergency_contact_phone = models.CharField("emergency contact phone", max_length=20, blank=True)
+    goals = models.TextField("goals", max_length=4000, blank=True)
+    health_notes = models.TextField("health notes", max_length=4000, blank=True)
+    injuries = models.TextField("injuries", max_length=4000, blank=True)
+    source = models.CharField("source", max_length=20, choices=Source.choices, default=Source.OTHER)
+    tags = models.ManyToManyField(Tag, verbose_name="tags", blank=True, related_name="clients")
+
+    email_consent = models.BooleanField("email marketing consent", default=False)
+    email_consent_at = models.DateTimeField("email consent changed", null=True, blank=True)
+    sms_consent = models.BooleanField("SMS marketing consent", default=False)
+    sms_consent_at = models.DateTimeField("SMS consent changed", null=True, blank=True)
+
+    photo = models.ImageField("photo", upload_to="clients/photos/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="login",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_profile",
+    )
+
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.LEAD)
+    status_changed_at = models.DateTimeField("status changed", auto_now_add=True)
+    lead_stage = models.CharField(
+        "lead stage", max_length=20, choices=LeadStage.choices, default=LeadStage.NEW
+    )
+    lost_reason = models.CharField("lost reason", max_length=200, blank=True)
+
+    archived_at = models.DateTimeField("archived", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="merged into",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="created by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+    # Name, email and phone without case or accents, kept by save(): what search reads.
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "client"
+        verbose_name_plural = "clients"
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="client_email_ci_unique",
+                violation_error_message="Another client already has this email.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values), name="client_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lead_stage__in=LeadStage.values),
+                name="client_lead_stage_valid",
+            ),
+        ]
+        indexes = [
+            # The default list: live clients sorted by name.
+            models.Index(
+                fields=["last_name", "first_name", "id"],
+                name="client_live_name",
+                condition=models.Q(archived_at__isnull=True),
+            ),
+            # Status filter, and dashboard counts by status.
+            models.Index(fields=["status", "archived_at"], name="client_status"),
+            # "New clients this month" and sort by newest.
+            models.Index(fields=["created_at"], name="client_created"),
+            # The lead board groups leads by stage.
+            models.Index(fields=["lead_stage", "status"], name="client_lead_stage"),
+            models.Index(fields=["source"], name="client_source"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        self.search_text = search_key(
+            self.first_name, self.last_name, self.email, self.phone, self.phone.lstrip("+")
+        )[:600]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text", "email"}
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class Assignment(models.Model):
+    """A trainer working with a client, from a start date until an end date (history)."""
+
+    client = models.ForeignKey(
+        Client, verbose_name="client", on_delete=models.CASCADE, related_name="assignments"
+    )
+    trainer = models.ForeignKey(
+        "trainers.Trainer",
+        verbose_name="trainer",
+        on_delete=models.PROTECT,
+        related_name="assignments",
+    )
+    is_primary = models.BooleanField("primary trainer", default=False)
+    start_date = models.DateField("start date")
+    end_date = models.DateField("end date", null=True, blank=True)
+    notes = models.TextField("notes", max_length=2000, blank=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "assignment"
+        verbose_name_plural = "assignments"
+        ordering = ["-is_primary", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "trainer"],
+                condition=models.Q(end_date__isnull=True),
+                name="assignment_one_active_per_pair",
+                violation_error_message="This trainer is already assigned to this client.",
+            ),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(end_date__isnull=True, is_primary=True),
+                name="assignment_one_active_primary",
+                violation_error_message="This client already has a primary trainer.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="assignment_ends_after_start",
+            ),
+        ]
+        indexes = [
+            # "My clients" for a trainer: active assignments by trainer.
+            models.Index(
+                fields=["trainer", "client"],
+                name="assignment_active_trainer",
+                condition=models.Q(end_date__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainer} → {self.client}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.end_date is None
+
+
+class EntryKind(models.TextChoices):
+    NOTE = "note", "Note"
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    STATUS = "status", "Status change"
+    STAGE = "stage", "Lead stage change"
+    ASSIGNMENT = "assignment", "Assignment change"
+    MERGE = "merge", "Merge"
+    SYSTEM = "system", "Record change"
+
+
+class TimelineEntry(models.Model):
+    """One line of a client's history: a note, a logged call or email, or a change."""
+
+    client = models.ForeignKey(
+        Client, verbose_name="client", on_delete=models.CASCADE, related_name="timeline"
+    )
+    kind = models.CharField("kind", max_length=20, choices=EntryKind.choices)
+    body = models.TextField("text", max_length=10000, blank=True)
+    # Structured facts of a change, e.g. {"from": "lead", "to": "trial"}.
+    data = models.JSONField("details", default=dict, blank=True)
+    pinned = models.BooleanField("pinned", default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="author",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("time", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "timeline entry"
+        verbose_name_plural = "timeline entries"
+        ordering = ["-pinned", "-created_at", "-id"]
+        indexes = [
+            # A client's timeline, newest first.
+            models.Index(fields=["client", "-created_at"], name="timeline_client_time"),
+            # Dashboard: status changes (conversions) in a period; recent activity.
+            models.Index(fields=["kind", "created_at"], name="timeline_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.client_id}"
+
+
+class FollowUpTask(models.Model):
+    """A to-do about a client (call back, book a trial), due on a date, for one staff member."""
+
+    client = models.ForeignKey(
+        Client, verbose_name="client", on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField("task", max_length=200)
+    due_date = models.DateField("due")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="assigned to",
+        on_delete=models.CASCADE,
+        related_name="follow_up_tasks",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="created by",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    done_at = models.DateTimeField("done", null=True, blank=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "follow-up task"
+        verbose_name_plural = "follow-up tasks"
+        ordering = ["due_date", "id"]
+        indexes = [
+            # A staff member's open tasks on their home page.
+            models.Index(
+                fields=["assigned_to", "due_date"],
+                name="task_open_by_assignee",
+                condition=models.Q(done_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

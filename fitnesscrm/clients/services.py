@@ -1,0 +1,666 @@
+"""Every write to clients and leads: in a transaction, checked against the actor's role, audited.
+
+Pages, the API, the importer and the seed command all come through here, so a
+rule (who may edit, unique email, E.164 phone, consent timestamps, history of
+status changes) lives in one place.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fitnesscrm.clients import selectors
+from fitnesscrm.clients.models import (
+    HEALTH_FIELDS,
+    Assignment,
+    Client,
+    EntryKind,
+    FollowUpTask,
+    LeadStage,
+    Source,
+    Status,
+    Tag,
+    TimelineEntry,
+)
+from fitnesscrm.core.audit import audit_record
+from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from fitnesscrm.core.permissions import is_staff_member, role_of, sees_all_clients
+from fitnesscrm.core.roles import MANAGEMENT_ROLES, Role
+from fitnesscrm.core.text import InvalidPhone, normalize_phone
+from fitnesscrm.trainers.models import Trainer
+
+# The fields a client record can be given through client_create / client_update.
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "date_of_birth",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "country",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "goals",
+    "health_notes",
+    "injuries",
+    "source",
+    "email_consent",
+    "sms_consent",
+)
+TEXT_LIMITS = {field.name: field.max_length for field in Client._meta.fields if field.max_length}
+NOTE_KINDS = (EntryKind.NOTE, EntryKind.CALL, EntryKind.EMAIL)
+
+# Functions other apps register to move their rows from a merged duplicate to the
+# survivor (bookings, payments, …): hook(duplicate=..., survivor=...).
+MERGE_HOOKS: list[Callable[..., None]] = []
+
+
+def _invalid(errors: dict[str, str]) -> ApplicationError:
+    first = next(iter(errors.values()))
+    return ApplicationError(
+        first if len(errors) == 1 else "Some fields are not valid.",
+        code="invalid",
+        errors=[{"field": name, "message": message} for name, message in errors.items()],
+    )
+
+
+def _clean_fields(values: dict, *, instance: Client | None = None) -> dict:
+    """Normalise and check client fields; raises one error listing every bad field."""
+    errors: dict[str, str] = {}
+    cleaned = {}
+    for name, value in values.items():
+        if name not in EDITABLE_FIELDS:
+            raise ApplicationError(f"Unknown client field {name!r}.", code="unknown_field")
+        if isinstance(value, str):
+            value = value.strip()
+            limit = TEXT_LIMITS.get(name)
+            if limit and len(value) > limit:
+                errors[name] = f"At most {limit} characters (this has {len(value)})."
+                continue
+        cleaned[name] = value
+    if "first_name" in cleaned and not cleaned["first_name"]:
+        errors["first_name"] = "A first name is required."
+    if cleaned.get("email"):
+        cleaned["email"] = cleaned["email"].lower()
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError:
+            errors["email"] = f"“{cleaned['email']}” is not a valid email address."
+    for phone_field in ("phone", "emergency_contact_phone"):
+        if cleaned.get(phone_field):
+            try:
+                cleaned[phone_field] = normalize_phone(cleaned[phone_field])
+            except InvalidPhone as exc:
+                errors[phone_field] = str(exc)
+    if "source" in cleaned and cleaned["source"] not in Source.values:
+        errors["source"] = f"Choose one of: {', '.join(Source.values)}."
+    if cleaned.get("country"):
+        cleaned["country"] = cleaned["country"].upper()
+        if len(cleaned["country"]) != 2 or not cleaned["country"].isalpha():
+            errors["country"] = "Use the two-letter country code, e.g. GB."
+    dob = cleaned.get("date_of_birth")
+    if dob and isinstance(dob, date) and dob > timezone.localdate():
+        errors["date_of_birth"] = "The date of birth is in the future."
+    for flag in ("email_consent", "sms_consent"):
+        if flag in cleaned and not isinstance(cleaned[flag], bool):
+            errors[flag] = "Must be true or false."
+    if errors:
+        raise _invalid(errors)
+    if cleaned.get("email"):
+        taken = Client.objects.filter(email=cleaned["email"])
+        if instance is not None:
+            taken = taken.exclude(pk=instance.pk)
+        if taken.exists():
+            raise Conflict(
+                f"Another client already has the email {cleaned['email']}.",
+                code="email_taken",
+                errors=[{"field": "email", "message": "Another client already has this email."}],
+            )
+    return cleaned
+
+
+def _require_staff(actor) -> None:
+    if not is_staff_member(actor):
+        raise Forbidden("Only staff can change client records.")
+
+
+def _timeline(client: Client, kind: str, actor, body: str = "", **data) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        client=client, kind=kind, body=body, data=data, author=actor if actor else None
+    )
+
+
+def _save(client: Client) -> None:
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError as exc:
+        # Two requests racing for the same email: the database constraint decides.
+        if "email" in str(exc).lower():
+            raise Conflict("Another client already has this email.", code="email_taken") from exc
+        raise
+
+
+@transaction.atomic
+def client_create(
+    *,
+    actor,
+    tags: Iterable[str] = (),
+    status: str = Status.LEAD,
+    trainer: Trainer | None = None,
+    **fields,
+) -> Client:
+    """Create a client or lead. A trainer who creates one becomes its primary trainer."""
+    _require_staff(actor)
+    if status not in Status.values:
+        raise _invalid({"status": f"Choose one of: {', '.join(Status.values)}."})
+    if not sees_all_clients(actor) and role_of(actor) == Role.TRAINER:
+        trainer = Trainer.objects.filter(user=actor).first()
+        if trainer is None:
+            raise Forbidden("Your account has no trainer profile, so it cannot own clients.")
+    if not selectors_can_write_health(actor) and any(fields.get(f) for f in HEALTH_FIELDS):
+        raise Forbidden("Your role cannot record health notes or injuries.")
+    cleaned = _clean_fields({"first_name": "", **fields})
+    client = Client(**cleaned, status=status, created_by=actor)
+    now = timezone.now()
+    if client.email_consent:
+        client.email_consent_at = now
+    if client.sms_consent:
+        client.sms_consent_at = now
+    _save(client)
+    if tags:
+        client.tags.set(_tags_named(tags))
+    _timeline(client, EntryKind.SYSTEM, actor, "Record created.", status=status)
+    audit_record(
+        actor=actor,
+        action="client.create",
+        target=client,
+        changes=_audit_changes({}, cleaned),
+    )
+    if trainer is not None:
+        assignment_create(actor=actor, client=client, trainer=trainer, is_primary=True)
+    return client
+
+
+def selectors_can_write_health(actor) -> bool:
+    """Who may write health fields at creation: the roles that may read them."""
+    return role_of(actor) in (MANAGEMENT_ROLES | {Role.TRAINER})
+
+
+def _audit_changes(before: dict, after: dict) -> dict:
+    changes = {}
+    for name, new in after.items():
+        old = before.get(name)
+        if old == new:
+            continue
+        if name in HEALTH_FIELDS:
+            changes[name] = "changed"  # health data: the field name only, never the value
+        else:
+            changes[name] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+@transaction.atomic
+def client_update(*, actor, client: Client, tags: Iterable[str] | None = None, **fields) -> Client:
+    """Change fields of a client the actor may edit; health fields need health access."""
+    client = _locked(actor, client)
+    if not selectors.can_edit_client(actor, client):
+        raise NotFound("No such client.")
+    if any(name in HEALTH_FIELDS for name in fields) and not selectors.can_see_health(
+        actor, client
+    ):
+        raise Forbidden("Your role cannot change health notes or injuries.")
+    cleaned = _clean_fields(fields, instance=client)
+    before = {name: getattr(client, name) for name in cleaned}
+    now = timezone.now()
+    for name, value in cleaned.items():
+        setattr(client, name, value)
+    if "email_consent" in cleaned and cleaned["email_consent"] != before["email_consent"]:
+        client.email_consent_at = now
+    if "sms_consent" in cleaned and cleaned["sms_consent"] != before["sms_consent"]:
+        client.sms_consent_at = now
+    _save(client)
+    changes = _audit_changes(before, cleaned)
+    if tags is not None:
+        old_tags = sorted(client.tags.values_list("name", flat=True))
+        client.tags.set(_tags_named(tags))
+        new_tags = sorted(client.tags.values_list("name", flat=True))
+        if old_tags != new_tags:
+            changes["tags"] = [old_tags, new_tags]
+    if changes:
+        audit_record(actor=actor, action="client.update", target=client, changes=changes)
+    return client
+
+
+def _locked(actor, client: Client) -> Client:
+    try:
+        return Client.objects.select_for_update().get(pk=client.pk)
+    except Client.DoesNotExist as exc:
+        raise NotFound("No such client.") from exc
+
+
+def _tags_named(names: Iterable[str]) -> list[Tag]:
+    tags = []
+    for raw in names:
+        name = (raw or "").strip()
+        if not name:
+            continue
+        if len(name) > 40:
+            raise _invalid({"tags": f"The tag “{name[:40]}…” is longer than 40 characters."})
+        tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def client_set_status(*, actor, client: Client, status: str) -> Client:
+    """Move a client through lead → trial → active → paused → inactive, keeping history."""
+    _require_staff(actor)
+    client = _locked(actor, client)
+    if not selectors.can_edit_client(actor, client):
+        raise NotFound("No such client.")
+    if status not in Status.values:
+        raise _invalid({"status": f"Choose one of: {', '.join(Status.values)}."})
+    if client.status == status:
+        return client
+    old = client.status
+    client.status = status
+    client.status_changed_at = timezone.now()
+    client.save(update_fields=["status", "status_changed_at", "updated_at"])
+    _timeline(client, EntryKind.STATUS, actor, **{"from": old, "to": status})
+    audit_record(
+        actor=actor, action="client.status", target=client, changes={"status": [old, status]}
+    )
+    return client
+
+
+@transaction.atomic
+def lead_set_stage(*, actor, client: Client, stage: str, lost_reason: str = "") -> Client:
+    """Move a lead along the pipeline. Won converts it to an active client; history stays."""
+    _require_staff(actor)
+    client = _locked(actor, client)
+    if not selectors.can_edit_client(actor, client):
+        raise NotFound("No such client.")
+    if stage not in LeadStage.values:
+        raise _invalid({"stage": f"Choose one of: {', '.join(LeadStage.values)}."})
+    lost_reason = (lost_reason or "").strip()
+    if stage == LeadStage.LOST and not lost_reason:
+        raise _invalid({"lost_reason": "Say why the lead was lost."})
+    if len(lost_reason) > 200:
+        raise _invalid({"lost_reason": "At most 200 characters."})
+    old = client.lead_stage
+    if old != stage:
+        client.lead_stage = stage
+        client.lost_reason = lost_reason if stage == LeadStage.LOST else ""
+        client.save(update_fields=["lead_stage", "lost_reason", "updated_at"])
+        _timeline(client, EntryKind.STAGE, actor, lost_reason, **{"from": old, "to": stage})
+        audit_record(
+            actor=actor,
+            action="lead.stage",
+            target=client,
+            changes={"lead_stage": [old, stage]},
+        )
+    if stage == LeadStage.TRIAL_BOOKED and client.status == Status.LEAD:
+        client_set_status(actor=actor, client=client, status=Status.TRIAL)
+    if stage == LeadStage.WON and client.status in (Status.LEAD, Status.TRIAL):
+        client_set_status(actor=actor, client=client, status=Status.ACTIVE)
+    return client
+
+
+@transaction.atomic
+def client_archive(*, actor, client: Client) -> Client:
+    """ "Deleting" a client: it leaves the lists, keeps its history, and can be restored."""
+    _require_staff(actor)
+    client = _locked(actor, client)
+    if not selectors.can_edit_client(actor, client):
+        raise NotFound("No such client.")
+    if role_of(actor) not in (MANAGEMENT_ROLES | {Role.FRONT_DESK}):
+        raise Forbidden("Only owners, managers and the front desk can archive clients.")
+    if client.archived_at is None:
+        client.archived_at = timezone.now()
+        client.save(update_fields=["archived_at", "updated_at"])
+        _timeline(client, EntryKind.SYSTEM, actor, "Archived.")
+        audit_record(actor=actor, action="client.archive", target=client)
+    return client
+
+
+@transaction.atomic
+def client_restore(*, actor, client: Client) -> Client:
+    _require_staff(actor)
+    client = _locked(actor, client)
+    if role_of(actor) not in (MANAGEMENT_ROLES | {Role.FRONT_DESK}):
+        raise Forbidden("Only owners, managers and the front desk can restore clients.")
+    if client.merged_into_id:
+        raise ApplicationError("A merged record cannot be restored.", code="merged")
+    if client.archived_at is not None:
+        client.archived_at = None
+        client.save(update_fields=["archived_at", "updated_at"])
+        _timeline(client, EntryKind.SYSTEM, actor, "Restored from the archive.")
+        audit_record(actor=actor, action="client.restore", target=client)
+    return client
+
+
+MERGE_FILL_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("first_name",))
+
+
+@transaction.atomic
+def client_merge(*, actor, survivor: Client, duplicate: Client) -> Client:
+    """Fold `duplicate` into `survivor`: history, tasks, trainers and tags move over.
+
+    Blank fields of the survivor are filled from the duplicate; the duplicate is
+    archived with a pointer to the survivor. Other apps move their rows through
+    MERGE_HOOKS, inside the same transaction.
+    """
+    if role_of(actor) not in MANAGEMENT_ROLES | {Role.FRONT_DESK}:
+        raise Forbidden("Only owners, managers and the front desk can merge clients.")
+    if survivor.pk == duplicate.pk:
+        raise ApplicationError("Choose two different clients to merge.", code="same_client")
+    survivor = selectors.client_get(user=actor, client_id=survivor.pk)
+    duplicate = selectors.client_get(user=actor, client_id=duplicate.pk)
+    survivor = _locked(actor, survivor)
+    duplicate = _locked(actor, duplicate)
+    if duplicate.merged_into_id or survivor.merged_into_id:
+        raise ApplicationError("One of these records was already merged.", code="merged")
+    filled = {}
+    for name in MERGE_FILL_FIELDS:
+        if name in ("email",):
+            continue
+        if not getattr(survivor, name) and getattr(duplicate, name):
+            filled[name] = getattr(duplicate, name)
+            setattr(survivor, name, getattr(duplicate, name))
+    duplicate_email = duplicate.email
+    if duplicate.user_id and not survivor.user_id:
+        survivor.user_id, duplicate.user = duplicate.user_id, None
+    duplicate.email = ""  # frees the unique email for the survivor
+    duplicate.archived_at = timezone.now()
+    duplicate.merged_into = survivor
+    duplicate.save()
+    if not survivor.email and duplicate_email:
+        survivor.email = duplicate_email
+        filled["email"] = duplicate_email
+    survivor.save()
+    moved_entries = TimelineEntry.objects.filter(client=duplicate).update(client=survivor)
+    FollowUpTask.objects.filter(client=duplicate).update(client=survivor)
+    survivor.tags.add(*duplicate.tags.all())
+    active_trainers = set(
+        survivor.assignments.filter(end_date__isnull=True).values_list("trainer_id", flat=True)
+    )
+    has_primary = survivor.assignments.filter(end_date__isnull=True, is_primary=True).exists()
+    for assignment in duplicate.assignments.all():
+        if assignment.end_date is None and assignment.trainer_id in active_trainers:
+            assignment.end_date = max(timezone.localdate(), assignment.start_date)
+        if assignment.end_date is None and assignment.is_primary and has_primary:
+            assignment.is_primary = False
+        assignment.client = survivor
+        assignment.save()
+    for hook in MERGE_HOOKS:
+        hook(duplicate=duplicate, survivor=survivor)
+    _timeline(
+        survivor,
+        EntryKind.MERGE,
+        actor,
+        f"Merged with {duplicate.full_name} (#{duplicate.pk}).",
+        duplicate_id=duplicate.pk,
+        moved_entries=moved_entries,
+    )
+    audit_record(
+        actor=actor,
+        action="client.merge",
+        target=survivor,
+        changes={
+            "merged_from": duplicate.pk,
+            "filled": sorted(name for name in filled if name not in HEALTH_FIELDS),
+        },
+    )
+    return survivor
+
+
+@transaction.atomic
+def note_add(
+    *, actor, client: Client, body: str, kind: str = EntryKind.NOTE, pinned: bool = False
+) -> TimelineEntry:
+    """A note, or a logged call or email, on the client's timeline."""
+    _require_staff(actor)
+    client = selectors.client_get(user=actor, client_id=client.pk)
+    if kind not in NOTE_KINDS:
+        raise _invalid({"kind": "Choose note, call or email."})
+    body = (body or "").strip()
+    if not body:
+        raise _invalid({"body": "Write something first."})
+    if len(body) > 10000:
+        raise _invalid({"body": f"At most 10000 characters (this has {len(body)})."})
+    entry = _timeline(client, kind, actor, body)
+    if pinned:
+        entry.pinned = True
+        entry.save(update_fields=["pinned"])
+    audit_record(
+        actor=actor, action=f"client.{kind}", target=client, changes={"timeline_entry": entry.pk}
+    )
+    return entry
+
+
+@transaction.atomic
+def note_pin(*, actor, entry_id: int, client: Client, pinned: bool) -> TimelineEntry:
+    _require_staff(actor)
+    client = selectors.client_get(user=actor, client_id=client.pk)
+    entry = client.timeline.filter(pk=entry_id, kind__in=NOTE_KINDS).first()
+    if entry is None:
+        raise NotFound("No such note.")
+    if entry.pinned != pinned:
+        entry.pinned = pinned
+        entry.save(update_fields=["pinned"])
+        audit_record(
+            actor=actor,
+            action="client.note_pin",
+            target=client,
+            changes={"timeline_entry": entry.pk, "pinned": pinned},
+        )
+    return entry
+
+
+# --- Assignments -------------------------------------------------------------------
+
+
+def _require_desk(actor) -> None:
+    if not sees_all_clients(actor):
+        raise Forbidden("Only owners, managers and the front desk assign trainers.")
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    actor,
+    client: Client,
+    trainer: Trainer,
+    is_primary: bool = False,
+    start_date: date | None = None,
+    notes: str = "",
+) -> Assignment:
+    """Assign a trainer to a client. A new primary trainer replaces the previous primary."""
+    if role_of(actor) == Role.TRAINER:
+        # A trainer can only be given clients by the desk, except the one they create.
+        if not (trainer.user_id == actor.pk and client.created_by_id == actor.pk):
+            raise Forbidden("Only owners, managers and the front desk assign trainers.")
+    else:
+        _require_desk(actor)
+    if not trainer.is_active:
+        raise ApplicationError(f"{trainer} is not an active trainer.", code="trainer_inactive")
+    notes = (notes or "").strip()
+    if len(notes) > 2000:
+        raise _invalid({"notes": "At most 2000 characters."})
+    start_date = start_date or timezone.localdate()
+    if Assignment.objects.filter(client=client, trainer=trainer, end_date__isnull=True).exists():
+        raise Conflict(f"{trainer} is already assigned to {client}.", code="already_assigned")
+    if is_primary:
+        Assignment.objects.filter(client=client, end_date__isnull=True, is_primary=True).update(
+            is_primary=False
+        )
+    elif not Assignment.objects.filter(client=client, end_date__isnull=True).exists():
+        is_primary = True  # the only trainer is the primary one
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                client=client,
+                trainer=trainer,
+                is_primary=is_primary,
+                start_date=start_date,
+                notes=notes,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{trainer} is already assigned to {client}.", code="already_assigned"
+        ) from exc
+    _timeline(
+        client,
+        EntryKind.ASSIGNMENT,
+        actor,
+        f"{trainer} assigned{' as primary trainer' if is_primary else ''}.",
+        trainer_id=trainer.pk,
+        action="assigned",
+        primary=is_primary,
+    )
+    audit_record(
+        actor=actor,
+        action="assignment.create",
+        target=assignment,
+        changes={"client": client.pk, "trainer": trainer.pk, "primary": is_primary},
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, actor, assignment: Assignment, end_date: date | None = None) -> Assignment:
+    """End an assignment; it stays in the client's history."""
+    _require_desk(actor)
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.end_date is not None:
+        return assignment
+    end_date = end_date or timezone.localdate()
+    if end_date < assignment.start_date:
+        raise _invalid({"end_date": "The end date is before the start date."})
+    assignment.end_date = end_date
+    was_primary = assignment.is_primary
+    assignment.save(update_fields=["end_date"])
+    if was_primary:
+        # Promote the longest-standing remaining trainer, so there is still a primary.
+        successor = (
+            Assignment.objects.filter(client=assignment.client_id, end_date__isnull=True)
+            .order_by("start_date", "id")
+            .first()
+        )
+        if successor:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary"])
+    _timeline(
+        assignment.client,
+        EntryKind.ASSIGNMENT,
+        actor,
+        f"{assignment.trainer} no longer assigned.",
+        trainer_id=assignment.trainer_id,
+        action="ended",
+    )
+    audit_record(
+        actor=actor,
+        action="assignment.end",
+        target=assignment,
+        changes={"end_date": [None, str(end_date)]},
+    )
+    return assignment
+
+
+# --- Follow-up tasks ------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_create(*, actor, client: Client, title: str, due_date: date, assigned_to) -> FollowUpTask:
+    _require_staff(actor)
+    client = selectors.client_get(user=actor, client_id=client.pk)
+    title = (title or "").strip()
+    if not title:
+        raise _invalid({"title": "Say what needs doing."})
+    if len(title) > 200:
+        raise _invalid({"title": "At most 200 characters."})
+    if not is_staff_member(assigned_to):
+        raise _invalid({"assigned_to": "Tasks can only be given to active staff."})
+    task = FollowUpTask.objects.create(
+        client=client, title=title, due_date=due_date, assigned_to=assigned_to, created_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="task.create",
+        target=task,
+        changes={"client": client.pk, "assigned_to": assigned_to.pk, "due_date": str(due_date)},
+    )
+    return task
+
+
+@transaction.atomic
+def task_complete(*, actor, task_id: int, done: bool = True) -> FollowUpTask:
+    task = FollowUpTask.objects.select_for_update().filter(pk=task_id).first()
+    if task is None or (task.assigned_to_id != actor.pk and role_of(actor) not in MANAGEMENT_ROLES):
+        raise NotFound("No such task.")
+    task.done_at = timezone.now() if done else None
+    task.save(update_fields=["done_at"])
+    audit_record(actor=actor, action="task.complete" if done else "task.reopen", target=task)
+    return task
+
+
+# --- Bulk actions -------------------------------------------------------------------------
+
+
+def _visible_selection(actor, client_ids: Iterable[int]) -> list[Client]:
+    ids = {int(pk) for pk in client_ids}
+    if not ids:
+        raise ApplicationError("Select at least one client.", code="empty_selection")
+    if len(ids) > 1000:
+        raise ApplicationError("Select at most 1000 clients at a time.", code="too_many")
+    return list(selectors.visible_clients(actor).filter(pk__in=ids))
+
+
+@transaction.atomic
+def clients_bulk_tag(*, actor, client_ids: Iterable[int], tag_name: str) -> int:
+    _require_staff(actor)
+    (tag,) = _tags_named([tag_name]) or [None]
+    if tag is None:
+        raise _invalid({"tag": "Give the tag a name."})
+    clients = _visible_selection(actor, client_ids)
+    tag.clients.add(*clients)
+    audit_record(
+        actor=actor,
+        action="client.bulk_tag",
+        object_type="clients.client",
+        changes={"tag": tag.name, "clients": [c.pk for c in clients]},
+    )
+    return len(clients)
+
+
+@transaction.atomic
+def clients_bulk_status(*, actor, client_ids: Iterable[int], status: str) -> int:
+    clients = _visible_selection(actor, client_ids)
+    for client in clients:
+        client_set_status(actor=actor, client=client, status=status)
+    return len(clients)
+
+
+@transaction.atomic
+def clients_bulk_assign(*, actor, client_ids: Iterable[int], trainer: Trainer) -> int:
+    _require_desk(actor)
+    count = 0
+    for client in _visible_selection(actor, client_ids):
+        if not client.assignments.filter(trainer=trainer, end_date__isnull=True).exists():
+            assignment_create(actor=actor, client=client, trainer=trainer)
+            count += 1
+    return count

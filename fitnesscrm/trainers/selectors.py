@@ -1,0 +1,89 @@
+"""Reads of trainers. Staff see every trainer; a client sees the trainers assigned to them."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from fitnesscrm.core.errors import NotFound
+from fitnesscrm.core.permissions import is_staff_member, role_of
+from fitnesscrm.core.roles import Role
+from fitnesscrm.core.text import search_key
+from fitnesscrm.trainers.models import EXPIRY_WARNING_DAYS, Certification, Trainer
+
+SORTS = {
+    "name": ("user__full_name", "id"),
+    "-name": ("-user__full_name", "-id"),
+    "clients": ("active_clients", "user__full_name", "id"),
+    "-clients": ("-active_clients", "user__full_name", "id"),
+    "rate": ("hourly_rate_minor", "id"),
+    "-rate": ("-hourly_rate_minor", "id"),
+}
+
+
+def visible_trainers(user) -> QuerySet[Trainer]:
+    if is_staff_member(user):
+        return Trainer.objects.all()
+    if role_of(user) == Role.CLIENT:
+        from fitnesscrm.clients.models import Assignment
+
+        return Trainer.objects.filter(
+            Exists(
+                Assignment.objects.filter(
+                    trainer=OuterRef("pk"), client__user=user, end_date__isnull=True
+                )
+            )
+        )
+    return Trainer.objects.none()
+
+
+def trainer_list(
+    *,
+    user,
+    q: str = "",
+    active: bool | None = True,
+    specialization_id: int | None = None,
+    sort: str = "name",
+) -> QuerySet[Trainer]:
+    """Trainers with their user, specializations, certifications and active client count."""
+    trainers = visible_trainers(user).select_related("user")
+    if active is not None:
+        trainers = trainers.filter(is_active=active)
+    if q:
+        trainers = trainers.filter(search_text__contains=search_key(q))
+    if specialization_id:
+        trainers = trainers.filter(specializations__id=specialization_id)
+    trainers = trainers.annotate(
+        active_clients=Count(
+            "assignments",
+            filter=Q(assignments__end_date__isnull=True, assignments__client__archived_at=None),
+            distinct=True,
+        )
+    )
+    return trainers.order_by(*SORTS.get(sort, SORTS["name"])).prefetch_related(
+        "specializations",
+        Prefetch("certifications", queryset=Certification.objects.order_by("expires_on", "name")),
+    )
+
+
+def trainer_get(*, user, trainer_id: int) -> Trainer:
+    try:
+        return trainer_list(user=user, active=None).get(pk=trainer_id)
+    except (Trainer.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound("No such trainer.") from exc
+
+
+def trainer_of_user(user) -> Trainer | None:
+    return Trainer.objects.filter(user=user).first() if user.is_authenticated else None
+
+
+def expiring_certifications(*, user, days: int = EXPIRY_WARNING_DAYS) -> QuerySet[Certification]:
+    """Certifications of active trainers expired or expiring within `days`, soonest first."""
+    if not is_staff_member(user):
+        return Certification.objects.none()
+    limit = timezone.localdate() + timedelta(days=days)
+    return (
+        Certification.objects.filter(trainer__is_active=True, expires_on__lte=limit)
+        .select_related("trainer__user")
+        .order_by("expires_on")
+    )
