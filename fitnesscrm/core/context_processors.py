@@ -1,10 +1,23 @@
 """What every page needs: the site name and the navigation for the user's role."""
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
-from fitnesscrm.core.permissions import can_manage_api_keys, can_view_audit_log, role_of
+from fitnesscrm.core.permissions import (
+    can_manage_api_keys,
+    can_view_audit_log,
+    is_staff_member,
+    manages_staff,
+    role_of,
+)
 from fitnesscrm.core.roles import HOME_URL_NAMES
+
+
+def _link(label: str, url_name: str, name: str) -> list[dict]:
+    try:
+        return [{"label": label, "url": reverse(url_name), "name": name}]
+    except NoReverseMatch:  # pages still being built in this branch of work
+        return []
 
 
 def navigation(user) -> list[dict]:
@@ -12,6 +25,15 @@ def navigation(user) -> list[dict]:
     if role is None:
         return []
     items = [{"label": "Home", "url": reverse(HOME_URL_NAMES[role]), "name": "home"}]
+    if is_staff_member(user):
+        items += _link("Clients", "clients:list", "clients")
+        items += _link("Leads", "clients:leads", "leads")
+        items += _link("Tasks", "clients:tasks", "tasks")
+        items += _link("Trainers", "trainers:list", "trainers")
+    if manages_staff(user):
+        items += _link("Staff", "trainers:staff", "staff")
+    if role == "client":
+        items += _link("My profile", "clients:portal-profile", "profile")
     if can_view_audit_log(user):
         items.append({"label": "Audit log", "url": reverse("audit-log"), "name": "audit"})
     if can_manage_api_keys(user):
