@@ -90,6 +90,19 @@ def on_http_error(request, exc: HttpError):
 
 @api.exception_handler(ApplicationError)
 def on_application_error(request, exc: ApplicationError):
+    # A service that names the fields it refused (an invalid phone, a future date of
+    # birth) answers like the schema does: 422 "validation_error", each field listed.
+    if exc.status == 400 and exc.errors and exc.code == "invalid":
+        errors = [
+            {
+                "field": error.get("field", ""),
+                "location": error.get("location", "body"),
+                "message": error.get("message", exc.message),
+                "type": error.get("type", "invalid"),
+            }
+            for error in exc.errors
+        ]
+        return api_error_response(422, exc.message, "validation_error", errors)
     return api_error_response(exc.status, exc.message, exc.code, exc.errors)
 
 

@@ -1,5 +1,7 @@
 """Clients and leads, their tags, trainers, timeline and follow-up tasks."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -140,6 +142,12 @@ class Client(models.Model):
                 name="client_live_name",
                 condition=models.Q(archived_at__isnull=True),
             ),
+            # The list sorted by status (then name), without sorting the whole table.
+            models.Index(
+                fields=["status", "last_name", "first_name", "id"],
+                name="client_live_status_name",
+                condition=models.Q(archived_at__isnull=True),
+            ),
             # Status filter, and dashboard counts by status.
             models.Index(fields=["status", "archived_at"], name="client_status"),
             # "New clients this month" and sort by newest.
@@ -153,14 +161,18 @@ class Client(models.Model):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        self.email = (self.email or "").strip().lower()
-        self.search_text = search_key(
-            self.first_name, self.last_name, self.email, self.phone, self.phone.lstrip("+")
-        )[:600]
+        self.fill_derived_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text", "email"}
         super().save(*args, **kwargs)
+
+    def fill_derived_fields(self) -> None:
+        """The lower-cased email and the search key; bulk_create skips save(), so it calls this."""
+        self.email = (self.email or "").strip().lower()
+        self.search_text = search_key(
+            self.first_name, self.last_name, self.email, self.phone, self.phone.lstrip("+")
+        )[:600]
 
     @property
     def full_name(self) -> str:
@@ -315,3 +327,118 @@ class FollowUpTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- CSV import ---------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Waiting for the column mapping"
+    CHECKING = "checking", "Checking"
+    CHECKED = "checked", "Checked"
+    IMPORTING = "importing", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ImportMode(models.TextChoices):
+    ALL = "all", "All rows"
+    VALID = "valid", "Only the valid rows"
+
+
+def _import_upload_to(instance, filename: str) -> str:
+    # A random name: the user's file name is kept in file_name, never used as a path.
+    return f"imports/{uuid.uuid4().hex}.csv"
+
+
+class ClientImport(models.Model):
+    """A CSV file of clients on its way in: uploaded, mapped, checked (dry run), imported.
+
+    The counters are written while the worker goes through the file, so the page
+    can show "n of N rows checked". The file is deleted once the import is done
+    or cancelled.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="uploaded by",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file = models.FileField("file", upload_to=_import_upload_to, blank=True)
+    file_name = models.CharField("file name", max_length=255)
+    file_size = models.PositiveIntegerField("size (bytes)", default=0)
+    encoding = models.CharField("encoding", max_length=20, default="utf-8")
+    delimiter = models.CharField("delimiter", max_length=1, default=",")
+    # The header row, and the first few data rows shown beside the column mapping.
+    headers = models.JSONField("columns", default=list, blank=True)
+    preview = models.JSONField("first rows", default=list, blank=True)
+    total_rows = models.PositiveIntegerField("rows", default=0)
+    # {"<column index>": "<field name>"}; columns not listed are ignored.
+    mapping = models.JSONField("column mapping", default=dict, blank=True)
+    status = models.CharField(
+        "status", max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    mode = models.CharField("rows to import", max_length=10, choices=ImportMode.choices, blank=True)
+    checked_rows = models.PositiveIntegerField("rows checked", default=0)
+    valid_rows = models.PositiveIntegerField("valid rows", default=0)
+    error_rows = models.PositiveIntegerField("rows with errors", default=0)
+    error_count = models.PositiveIntegerField("errors", default=0)
+    duplicates_in_file = models.PositiveIntegerField("emails repeated in the file", default=0)
+    duplicates_existing = models.PositiveIntegerField("emails of existing clients", default=0)
+    imported_rows = models.PositiveIntegerField("clients imported", default=0)
+    # Why it failed, or what changed between the check and the import.
+    message = models.CharField("message", max_length=500, blank=True)
+    created_at = models.DateTimeField("uploaded", auto_now_add=True)
+    updated_at = models.DateTimeField("updated", auto_now=True)
+    finished_at = models.DateTimeField("finished", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "client import"
+        verbose_name_plural = "client imports"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ImportStatus.values),
+                name="client_import_status_valid",
+            ),
+        ]
+        indexes = [
+            # "Your recent imports" on the import page.
+            models.Index(fields=["created_by", "-created_at"], name="client_import_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.file_name})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
+
+class ClientImportError(models.Model):
+    """One problem found in one row of an import: the row number as a spreadsheet shows it."""
+
+    job = models.ForeignKey(
+        ClientImport, verbose_name="import", on_delete=models.CASCADE, related_name="row_errors"
+    )
+    row = models.PositiveIntegerField("row")
+    column = models.CharField("column", max_length=200, blank=True)
+    field = models.CharField("field", max_length=40, blank=True)
+    # "invalid", "duplicate_in_file" or "duplicate_existing".
+    code = models.CharField("kind", max_length=40, default="invalid")
+    message = models.CharField("message", max_length=500)
+
+    class Meta:
+        verbose_name = "import row error"
+        verbose_name_plural = "import row errors"
+        ordering = ["row", "id"]
+        indexes = [
+            # The error list of an import, by row.
+            models.Index(fields=["job", "row"], name="client_import_error_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Row {self.row}: {self.message}"

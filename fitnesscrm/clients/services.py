@@ -5,12 +5,13 @@ rule (who may edit, unique email, E.164 phone, consent timestamps, history of
 status changes) lives in one place.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from fitnesscrm.clients import selectors
@@ -71,8 +72,14 @@ def _invalid(errors: dict[str, str]) -> ApplicationError:
     )
 
 
-def _clean_fields(values: dict, *, instance: Client | None = None) -> dict:
-    """Normalise and check client fields; raises one error listing every bad field."""
+def _clean_fields(
+    values: dict, *, instance: Client | None = None, check_email_taken: bool = True
+) -> dict:
+    """Normalise and check client fields; raises one error listing every bad field.
+
+    The importer passes check_email_taken=False and looks a whole batch of emails up
+    in one query instead of one per row.
+    """
     errors: dict[str, str] = {}
     cleaned = {}
     for name, value in values.items():
@@ -113,8 +120,8 @@ def _clean_fields(values: dict, *, instance: Client | None = None) -> dict:
             errors[flag] = "Must be true or false."
     if errors:
         raise _invalid(errors)
-    if cleaned.get("email"):
-        taken = Client.objects.filter(email=cleaned["email"])
+    if check_email_taken and cleaned.get("email"):
+        taken = clients_holding_emails([cleaned["email"]])
         if instance is not None:
             taken = taken.exclude(pk=instance.pk)
         if taken.exists():
@@ -124,6 +131,20 @@ def _clean_fields(values: dict, *, instance: Client | None = None) -> dict:
                 errors=[{"field": "email", "message": "Another client already has this email."}],
             )
     return cleaned
+
+
+def clients_holding_emails(emails: Iterable[str]):
+    """Clients (archived ones too) that have one of these lower-case emails.
+
+    Written to match the unique index on LOWER(email) WHERE email <> '', so it is an
+    index lookup rather than a scan of every client.
+    """
+    return (
+        Client.objects.alias(email_lower=Lower("email"))
+        .exclude(email="")
+        .filter(email_lower__in=list(emails))
+        .order_by()
+    )
 
 
 def _require_staff(actor) -> None:
@@ -218,7 +239,9 @@ def client_update(*, actor, client: Client, tags: Iterable[str] | None = None, *
     """Change fields of a client the actor may edit; health fields need health access."""
     client = _locked(actor, client)
     if not selectors.can_edit_client(actor, client):
-        raise NotFound("No such client.")
+        # A client may see their own record but changes it only through the portal.
+        selectors.client_get(user=actor, client_id=client.pk)
+        raise Forbidden("Your role cannot change this client record.")
     if any(name in HEALTH_FIELDS for name in fields) and not selectors.can_see_health(
         actor, client
     ):
@@ -313,10 +336,11 @@ def lead_set_stage(*, actor, client: Client, stage: str, lost_reason: str = "") 
             target=client,
             changes={"lead_stage": [old, stage]},
         )
+    # client_set_status saves a freshly locked copy: keep it, so the caller sees the new status.
     if stage == LeadStage.TRIAL_BOOKED and client.status == Status.LEAD:
-        client_set_status(actor=actor, client=client, status=Status.TRIAL)
+        client = client_set_status(actor=actor, client=client, status=Status.TRIAL)
     if stage == LeadStage.WON and client.status in (Status.LEAD, Status.TRIAL):
-        client_set_status(actor=actor, client=client, status=Status.ACTIVE)
+        client = client_set_status(actor=actor, client=client, status=Status.ACTIVE)
     return client
 
 
@@ -497,7 +521,10 @@ def assignment_create(
     else:
         _require_desk(actor)
     if not trainer.is_active:
-        raise ApplicationError(f"{trainer} is not an active trainer.", code="trainer_inactive")
+        message = f"{trainer} is not an active trainer."
+        raise ApplicationError(
+            message, code="trainer_inactive", errors=[{"field": "trainer", "message": message}]
+        )
     notes = (notes or "").strip()
     if len(notes) > 2000:
         raise _invalid({"notes": "At most 2000 characters."})
@@ -664,3 +691,350 @@ def clients_bulk_assign(*, actor, client_ids: Iterable[int], trainer: Trainer) -
             assignment_create(actor=actor, client=client, trainer=trainer)
             count += 1
     return count
+
+
+# --- Portal: invitations and the client's own consent -----------------------------------
+
+
+def _site(domain: str, use_https: bool | None) -> tuple[str, bool]:
+    """Where invitation links point: the request's host, else the first configured host."""
+    from django.conf import settings
+
+    if not domain:
+        hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
+        domain = hosts[0] if hosts else "localhost"
+    if use_https is None:
+        use_https = bool(settings.SECURE_SSL_REDIRECT)
+    return domain, use_https
+
+
+@transaction.atomic
+def client_invite(
+    *,
+    actor,
+    client: Client,
+    domain: str = "",
+    use_https: bool | None = None,
+    resend: bool = False,
+):
+    """Give a client a portal login and email them a link to choose a password.
+
+    The login is a client-role user without a usable password, linked to the
+    record; the email goes out from the worker after commit, and its link is made
+    there (the queue row holds only ids). `resend` emails a new link to a client
+    who was invited but has not chosen a password yet (links expire).
+    """
+    from fitnesscrm.accounts import services as account_services
+    from fitnesscrm.clients.tasks import send_client_invitation
+
+    _require_staff(actor)
+    client = _locked(actor, client)
+    if not selectors.can_edit_client(actor, client):
+        raise NotFound("No such client.")
+    if client.archived_at is not None:
+        raise ApplicationError("Restore this client before inviting them.", code="archived")
+    if client.user_id:
+        if not resend:
+            raise Conflict("This client has already been invited.", code="already_invited")
+        if client.user.has_usable_password() or not client.user.is_active:
+            raise Conflict("This client already has a portal login.", code="already_joined")
+        user, action, note = client.user, "client.invite_resend", "Portal invitation sent again."
+    else:
+        if not client.email:
+            raise ApplicationError(
+                "Add an email address first: the invitation is sent by email.",
+                code="no_email",
+                errors=[{"field": "email", "message": "An email address is needed to invite."}],
+            )
+        user = account_services.user_create(
+            email=client.email,
+            full_name=client.full_name[:150],
+            role=Role.CLIENT,
+            password=None,
+            actor=actor,
+        )
+        client.user = user
+        client.save(update_fields=["user", "updated_at"])
+        action, note = "client.invite", "Invited to the client portal."
+    _timeline(client, EntryKind.SYSTEM, actor, note, user_id=user.pk)
+    audit_record(actor=actor, action=action, target=client, changes={"user": user.pk})
+    domain, use_https = _site(domain, use_https)
+    send_client_invitation.enqueue(client_id=client.pk, domain=domain, use_https=use_https)
+    return user
+
+
+def client_invitation_email_send(*, client_id: int, domain: str, use_https: bool) -> bool:
+    """Email an invited client the link to choose a password; False if nothing was sent.
+
+    Runs in the worker. The token is made here (see password_reset_email_send). A
+    client who has chosen a password meanwhile, or was archived or disabled, gets none.
+    """
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    client = (
+        Client.objects.select_related("user")
+        .filter(pk=client_id, archived_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if client is None or client.user.has_usable_password():
+        return False
+    user = client.user
+    context = {
+        "client": client,
+        "user": user,
+        "email": user.email,
+        "domain": domain,
+        "protocol": "https" if use_https else "http",
+        "site_name": settings.SITE_NAME,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+    }
+    subject = render_to_string("clients/email/invitation_subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject="".join(subject.splitlines()),
+        body=render_to_string("clients/email/invitation.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("clients/email/invitation.html", context), "text/html"
+    )
+    message.send()
+    return True
+
+
+@transaction.atomic
+def client_set_own_consent(*, actor, email_consent: bool, sms_consent: bool) -> Client:
+    """A client gives or withdraws their own marketing consent from the portal."""
+    if role_of(actor) != Role.CLIENT:
+        raise Forbidden("Only clients change their own consent here.")
+    own = selectors.client_of_user(actor)
+    if own is None:
+        raise NotFound("Your login is not linked to a client record.")
+    client = _locked(actor, own)
+    now = timezone.now()
+    changes = {}
+    for flag, value in (("email_consent", email_consent), ("sms_consent", sms_consent)):
+        value = bool(value)
+        if getattr(client, flag) != value:
+            changes[flag] = [getattr(client, flag), value]
+            setattr(client, flag, value)
+            setattr(client, f"{flag}_at", now)
+    if changes:
+        client.save(update_fields=[*changes, *(f"{flag}_at" for flag in changes), "updated_at"])
+        said = ", ".join(
+            f"{'email' if flag == 'email_consent' else 'SMS'} {'given' if new else 'withdrawn'}"
+            for flag, (_old, new) in changes.items()
+        )
+        _timeline(
+            client, EntryKind.SYSTEM, actor, f"Marketing consent changed by the client: {said}."
+        )
+        audit_record(actor=actor, action="client.consent", target=client, changes=changes)
+    return client
+
+
+# --- Import from CSV ------------------------------------------------------------------
+# The importer (fitnesscrm.clients.imports) checks every row with client_import_clean,
+# then writes the valid ones with clients_import_create, in one transaction.
+
+IMPORT_ROLES = MANAGEMENT_ROLES | {Role.FRONT_DESK}
+
+
+def can_import_clients(actor) -> bool:
+    return role_of(actor) in IMPORT_ROLES
+
+
+def client_import_clean(*, actor, values: dict) -> dict:
+    """One imported row checked by the rules of client_create, without writing anything.
+
+    `values` holds client fields and, optionally, "status" and "tags" (a list of
+    names). Raises ApplicationError with one entry per bad field. Whether the email
+    is taken is not looked up here: the importer checks a batch of rows at once, and
+    clients_import_create checks again when it writes.
+    """
+    if not can_import_clients(actor):
+        raise Forbidden("Only owners, managers and the front desk import clients.")
+    values = dict(values)
+    status = values.pop("status", "") or Status.LEAD
+    tags = [name.strip() for name in values.pop("tags", None) or () if name and name.strip()]
+    errors: dict[str, str] = {}
+    try:
+        cleaned = _clean_fields({"first_name": "", **values}, check_email_taken=False)
+    except ApplicationError as exc:
+        if not exc.errors:
+            raise
+        errors.update({error["field"]: error["message"] for error in exc.errors})
+    if status not in Status.values:
+        errors["status"] = f"Choose one of: {', '.join(Status.values)}."
+    long_tags = [name for name in tags if len(name) > 40]
+    if long_tags:
+        errors["tags"] = f"The tag “{long_tags[0][:40]}…” is longer than 40 characters."
+    if not selectors_can_write_health(actor):
+        for name in HEALTH_FIELDS:
+            if values.get(name):
+                errors[name] = "Your role cannot record health notes or injuries."
+    if errors:
+        raise _invalid(errors)
+    return {**cleaned, "status": status, "tags": tags}
+
+
+@transaction.atomic
+def clients_import_create(
+    *, actor, rows: Sequence[tuple[int, dict]], note: str, data: dict | None = None
+) -> list[Client]:
+    """Create clients in bulk from (row number, values cleaned by client_import_clean).
+
+    The fields were checked by client_import_clean and are not checked again, except
+    the emails: they are looked up here in one query (and the unique constraint decides
+    a race with another request). Each client gets a timeline entry saying where it
+    came from (`note`, plus `data` and the row number); the caller records one audit
+    entry for the whole import.
+    """
+    if not can_import_clients(actor):
+        raise Forbidden("Only owners, managers and the front desk import clients.")
+    if not rows:
+        return []
+    emails = [values["email"] for _row, values in rows if values.get("email")]
+    if len(set(emails)) != len(emails):
+        raise Conflict("The same email appears twice in these rows.", code="email_repeated")
+    taken = sorted(clients_holding_emails(emails).values_list("email", flat=True))
+    if taken:
+        raise Conflict(
+            f"Another client already has the email {taken[0]}.",
+            code="email_taken",
+            errors=[{"field": "email", "message": "Another client already has this email."}],
+        )
+    now = timezone.now()
+    clients = []
+    for _row, values in rows:
+        fields = {name: value for name, value in values.items() if name in EDITABLE_FIELDS}
+        client = Client(**fields, status=values.get("status") or Status.LEAD, created_by=actor)
+        if client.email_consent:
+            client.email_consent_at = now
+        if client.sms_consent:
+            client.sms_consent_at = now
+        client.fill_derived_fields()
+        clients.append(client)
+    try:
+        with transaction.atomic():
+            Client.objects.bulk_create(clients)
+    except IntegrityError as exc:
+        if "email" in str(exc).lower():
+            raise Conflict(
+                "Another client took one of these emails meanwhile.", code="email_taken"
+            ) from exc
+        raise
+    _tag_imported(clients, [values.get("tags") or () for _row, values in rows])
+    author = actor if getattr(actor, "is_authenticated", False) else None
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            client=client,
+            kind=EntryKind.SYSTEM,
+            body=note,
+            data={**(data or {}), "row": row, "status": client.status},
+            author=author,
+        )
+        for client, (row, _values) in zip(clients, rows, strict=True)
+    )
+    return clients
+
+
+def _tag_imported(clients: list[Client], names_per_client: list) -> None:
+    wanted = {name.lower(): name for names in names_per_client for name in names}
+    if not wanted:
+        return
+    tags = {
+        tag.name.lower(): tag
+        for tag in Tag.objects.annotate(lower_name=Lower("name")).filter(
+            lower_name__in=list(wanted)
+        )
+    }
+    for lower, name in wanted.items():
+        if lower not in tags:
+            tags[lower] = _tags_named([name])[0]
+    through = Client.tags.through
+    through.objects.bulk_create(
+        through(client_id=client.pk, tag_id=tag_id)
+        for client, names in zip(clients, names_per_client, strict=True)
+        for tag_id in {tags[name.lower()].pk for name in names}
+    )
+
+
+# --- Photo ----------------------------------------------------------------------------------
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_SIDE = 1024
+# Pillow's name of each accepted format, and the extension the stored copy gets.
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+
+def _clean_photo(upload):
+    """The picture re-encoded from its pixels alone: no EXIF (GPS, camera), at most 1024 px."""
+    import io
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    unreadable = "This file is not a picture we can read: use a JPEG, PNG or WebP photo."
+    if upload.size > PHOTO_MAX_BYTES:
+        raise _invalid({"photo": "The photo is larger than 5 MB."})
+    try:
+        with Image.open(upload) as probe:
+            probe.verify()
+        upload.seek(0)
+        image = Image.open(upload)
+        kind = image.format
+        if kind not in PHOTO_FORMATS:
+            raise _invalid({"photo": unreadable})
+        image = ImageOps.exif_transpose(image)  # keep the way up the camera meant
+        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise _invalid({"photo": unreadable}) from exc
+    if kind == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA")
+    out = io.BytesIO()
+    # Only the pixels are written: no exif=, icc_profile= or text chunks are passed on.
+    image.save(out, format=kind, quality=85)
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{PHOTO_FORMATS[kind]}")
+
+
+@transaction.atomic
+def client_set_photo(*, actor, client: Client, upload=None) -> Client:
+    """Set a client's photo (cleaned of its metadata), or remove it with upload=None."""
+    _require_staff(actor)
+    client = _locked(actor, client)
+    if not selectors.can_edit_client(actor, client):
+        raise NotFound("No such client.")
+    old_name = client.photo.name if client.photo else ""
+    if upload is None and not old_name:
+        return client
+    if upload is not None:
+        content = _clean_photo(upload)
+        client.photo.save(content.name, content, save=False)
+    else:
+        client.photo = ""
+    client.save(update_fields=["photo", "updated_at"])
+    if old_name:
+        storage = client.photo.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    audit_record(
+        actor=actor,
+        action="client.photo",
+        target=client,
+        changes={"photo": "changed" if upload is not None else "removed"},
+    )
+    return client

@@ -5,12 +5,29 @@ import unicodedata
 import phonenumbers
 from django.conf import settings
 
+# Letters that Unicode does not decompose into a base letter plus an accent, so
+# NFKD alone would leave "Łukasz" unfound by "lukasz" (or Turkish dotless i by "i").
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "\u0131": "i",  # dotless i, as in Yılmaz  # noqa: RUF003
+        "ħ": "h",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+    }
+)
+
 
 def search_key(*parts: str | None) -> str:
     """Lower-case text without accents, so "José" is found by "jose" on every database."""
     text = " ".join(part for part in parts if part)
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return plain.translate(_FOLD).strip()
 
 
 class InvalidPhone(ValueError):

@@ -2,14 +2,15 @@
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fitnesscrm.core.errors import NotFound
-from fitnesscrm.core.permissions import is_staff_member, role_of
-from fitnesscrm.core.roles import Role
+from fitnesscrm.core.permissions import is_staff_member, manages_staff, role_of
+from fitnesscrm.core.roles import STAFF_ROLES, Role
 from fitnesscrm.core.text import search_key
-from fitnesscrm.trainers.models import EXPIRY_WARNING_DAYS, Certification, Trainer
+from fitnesscrm.trainers.models import EXPIRY_WARNING_DAYS, Certification, Specialization, Trainer
 
 SORTS = {
     "name": ("user__full_name", "id"),
@@ -87,3 +88,45 @@ def expiring_certifications(*, user, days: int = EXPIRY_WARNING_DAYS) -> QuerySe
         .select_related("trainer__user")
         .order_by("expires_on")
     )
+
+
+def specialization_list():
+    """Every specialization, for the trainer list's filter and the profile form."""
+    return Specialization.objects.order_by("name")
+
+
+STAFF_SORTS = {
+    "name": ("full_name", "email", "id"),
+    "-name": ("-full_name", "-email", "-id"),
+    "role": ("role", "full_name", "id"),
+    "joined": ("date_joined", "id"),
+    "-joined": ("-date_joined", "-id"),
+}
+
+
+def staff_list(
+    *, user, q: str = "", role: str = "", active: bool | None = None, sort: str = "name"
+):
+    """Staff accounts (any staff role) with their trainer profile, for owners and managers."""
+    User = get_user_model()
+    if not manages_staff(user):
+        return User.objects.none()
+    accounts = User.objects.filter(role__in=STAFF_ROLES).select_related("trainer_profile")
+    if q:
+        key = q.strip()
+        accounts = accounts.filter(Q(full_name__icontains=key) | Q(email__icontains=key))
+    if role:
+        accounts = accounts.filter(role=role)
+    if active is not None:
+        accounts = accounts.filter(is_active=active)
+    return accounts.order_by(*STAFF_SORTS.get(sort, STAFF_SORTS["name"]))
+
+
+def staff_without_profile(*, user):
+    """Active staff accounts that have no trainer profile yet: who a new profile can be for."""
+    User = get_user_model()
+    if not manages_staff(user):
+        return User.objects.none()
+    return User.objects.filter(
+        role__in=STAFF_ROLES, is_active=True, trainer_profile__isnull=True
+    ).order_by("full_name", "email")

@@ -3,12 +3,19 @@
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from fitnesscrm.accounts import services as account_services
+from fitnesscrm.accounts.models import User
 from fitnesscrm.core.audit import audit_record
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
-from fitnesscrm.core.permissions import manages_staff
+from fitnesscrm.core.permissions import manages_staff, role_of
 from fitnesscrm.core.roles import STAFF_ROLES, Role
 from fitnesscrm.core.text import search_key
 from fitnesscrm.trainers.models import Certification, Specialization, Trainer, colour_validator
@@ -138,6 +145,10 @@ def trainer_update(
     if colour is not None:
         trainer.colour = colour
     if is_active is not None:
+        if is_active and not trainer.is_active and not trainer.user.is_active:
+            raise _invalid(
+                "is_active", "The staff account is deactivated: reactivate it on the staff page."
+            )
         trainer.is_active = is_active
     _check_profile(trainer.bio, trainer.hourly_rate_minor, trainer.colour)
     _refresh_search(trainer)
@@ -192,9 +203,98 @@ def certification_add(
 
 
 @transaction.atomic
-def certification_remove(*, actor, certification_id: int) -> None:
-    cert = Certification.objects.select_related("trainer").filter(pk=certification_id).first()
+def certification_remove(*, actor, certification_id: int, trainer_id: int | None = None) -> None:
+    """Delete a certification; with `trainer_id`, only one of that trainer's (the page's URL)."""
+    certs = Certification.objects.select_related("trainer")
+    if trainer_id is not None:
+        certs = certs.filter(trainer_id=trainer_id)
+    cert = certs.filter(pk=certification_id).first()
     if cert is None or (not manages_staff(actor) and cert.trainer.user_id != actor.pk):
         raise NotFound("No such certification.")
     audit_record(actor=actor, action="certification.remove", target=cert)
     cert.delete()
+
+
+# --- Staff accounts ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def staff_set_active(*, actor, user, active: bool):
+    """Switch a staff account off (no sign-in, no API keys) or on again; owners only.
+
+    Deactivating also deactivates the trainer profile, so the person leaves the
+    trainer pickers; reactivating leaves the profile for an owner to switch back on.
+    """
+    if role_of(actor) != Role.OWNER:
+        raise Forbidden("Only owners deactivate or reactivate staff accounts.")
+    user = User.objects.select_for_update().filter(pk=getattr(user, "pk", user)).first()
+    if user is None or user.role not in STAFF_ROLES:
+        raise NotFound("No such staff account.")
+    if user.pk == actor.pk and not active:
+        raise ApplicationError(
+            "You cannot deactivate your own account: ask another owner.", code="own_account"
+        )
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    changes = {"is_active": [not active, active]}
+    if not active and Trainer.objects.filter(user=user, is_active=True).update(is_active=False):
+        changes["trainer_profile"] = "deactivated"
+    audit_record(
+        actor=actor,
+        action="staff.reactivate" if active else "staff.deactivate",
+        target=user,
+        changes=changes,
+    )
+    return user
+
+
+@transaction.atomic
+def staff_invite(*, actor, user, domain: str, use_https: bool) -> None:
+    """Queue the email that lets a new staff member choose a password (sent by the worker)."""
+    from fitnesscrm.trainers.tasks import send_staff_invite_email
+
+    _require_manager(actor)
+    if user.role not in STAFF_ROLES or not user.is_active:
+        raise _invalid("user", "Only an active staff account can be invited.")
+    if user.has_usable_password():
+        raise ApplicationError(
+            f"{user} has already chosen a password; they can use “Forgot password”.",
+            code="already_set",
+        )
+    # In the caller's transaction: the queue row exists only if the account does.
+    send_staff_invite_email.enqueue(user_id=user.pk, domain=domain, use_https=use_https)
+    audit_record(actor=actor, action="staff.invite", target=user)
+
+
+def staff_invite_email_send(*, user_id: int, domain: str, use_https: bool) -> bool:
+    """Email a set-password link to a staff member who has none yet; False if nothing was sent.
+
+    Runs in the worker; the token is made here, so the queue row never holds a working
+    link. It is Django's password-reset token: it stops working once a password is set.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True, role__in=STAFF_ROLES).first()
+    if user is None or user.has_usable_password():
+        return False
+    context = {
+        "user": user,
+        "domain": domain,
+        "protocol": "https" if use_https else "http",
+        "site_name": settings.SITE_NAME,
+        "role": user.get_role_display(),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
+    }
+    subject = render_to_string("trainers/email/staff_invite_subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject="".join(subject.splitlines()),
+        body=render_to_string("trainers/email/staff_invite.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("trainers/email/staff_invite.html", context), "text/html"
+    )
+    message.send()
+    return True
