@@ -16,6 +16,7 @@ from fitnesscrm.accounts.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from fitnesscrm.analytics import selectors as dashboards
 from fitnesscrm.core.audit import audit_record
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.permissions import role_of, role_required
@@ -87,24 +88,38 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 HOME_PAGES = {
-    Role.OWNER: ("Owner dashboard", "Run the business: staff, settings, audit log."),
+    Role.OWNER: ("Owner dashboard", "The business at a glance: clients, leads and trainers."),
     Role.MANAGER: ("Manager dashboard", "Day-to-day running of the gym and its staff."),
-    Role.TRAINER: ("Trainer home", "Your clients, sessions and programs."),
-    Role.FRONT_DESK: ("Front desk", "Check-ins, bookings and new members at the desk."),
-    Role.CLIENT: ("My portal", "Your bookings, plans and progress."),
+    Role.TRAINER: ("Trainer home", "Your clients, your follow-ups and your certifications."),
+    Role.FRONT_DESK: ("Front desk", "Today's follow-ups, new leads and a quick client search."),
+    Role.CLIENT: ("My portal", "Your trainers and your profile."),
+}
+
+# Each role's dashboard: the selector that gathers its figures, and the template showing them.
+DASHBOARDS = {
+    Role.OWNER: (dashboards.management_dashboard, "dashboard/management.html"),
+    Role.MANAGER: (dashboards.management_dashboard, "dashboard/management.html"),
+    Role.TRAINER: (dashboards.trainer_dashboard, "dashboard/trainer.html"),
+    Role.FRONT_DESK: (dashboards.front_desk_dashboard, "dashboard/front_desk.html"),
+    Role.CLIENT: (dashboards.client_portal, "dashboard/client.html"),
 }
 
 
 def role_home(role: Role):
     title, lead = HOME_PAGES[role]
+    selector, template = DASHBOARDS[role]
 
     @role_required(role)
     def view(request: HttpRequest) -> HttpResponse:
-        return render(
-            request,
-            "accounts/home.html",
-            {"title": title, "lead": lead, "role": role, "page_role": role.label},
-        )
+        context = {
+            "title": title,
+            "lead": lead,
+            "role": role,
+            "page_role": role.label,
+            "dashboard": selector(user=request.user),
+            "dashboard_template": template,
+        }
+        return render(request, "accounts/home.html", context)
 
     view.__name__ = f"home_{role.value}"
     return view
