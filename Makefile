@@ -57,5 +57,10 @@ migrate: $(VENV)/.runtime
 worker: $(VENV)/.runtime
 	$(VENV)/bin/fitnesscrm worker
 
+# Load test on PostgreSQL with 100,000 clients (see docs/PERFORMANCE.md); DATABASE_URL overrides the database.
+.PHONY: bench
+bench: $(VENV)/.dev
+	@scripts/bench.sh
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

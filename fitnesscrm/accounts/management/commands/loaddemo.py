@@ -1,4 +1,7 @@
-"""`fitnesscrm loaddemo`: demo accounts, one per role; running it again adds nothing."""
+"""`fitnesscrm loaddemo`: a demo account per role and the demo gym; run again, it adds nothing."""
+
+import logging
+import time
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -22,6 +25,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        from fitnesscrm.clients import demo
+
         created = 0
         for role, email, name in DEMO_USERS:
             user, was_created = User.objects.get_or_create(
@@ -35,7 +40,28 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data: {created} accounts created, {len(DEMO_USERS) - created} already there."
         )
+        started = time.monotonic()
+        # The gym's trainers are created through the services, which log each audit
+        # entry; the entries stay in the audit log, the console is spared the lines.
+        audit_log = logging.getLogger("fitnesscrm.core.audit")
+        level = audit_log.level
+        audit_log.setLevel(logging.WARNING)
+        try:
+            counts = demo.load_demo_gym(password=DEMO_PASSWORD)
+        finally:
+            audit_log.setLevel(level)
+        if counts is None:
+            self.stdout.write("Demo gym: already there.")
+        else:
+            self.stdout.write(
+                f"Demo gym: {counts['trainers']} trainers, {counts['clients']} clients and leads "
+                f"({counts['leads']} in the pipeline), {counts['timeline']} timeline entries, "
+                f"{counts['tasks']} follow-up tasks ({time.monotonic() - started:.1f} s)."
+            )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for role, email, _name in DEMO_USERS:
             self.stdout.write(f"  {role.label:<11} {email}")
+        self.stdout.write("More trainers (same password):")
+        for email, name in demo.demo_trainer_accounts():
+            self.stdout.write(f"  {name:<15} {email}")
