@@ -76,7 +76,25 @@ def password_reset_email_send(*, user_id: int, domain: str, use_https: bool) -> 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.has_usable_password():
         return False
+    set_password_email_send(
+        user=user, templates="accounts/email/password_reset", domain=domain, use_https=use_https
+    )
+    return True
+
+
+def set_password_email_send(
+    *, user: User, templates: str, domain: str, use_https: bool, context: dict | None = None
+) -> None:
+    """Send `user` an email with a one-time link to set their password.
+
+    Used for resets and for invitations. `templates` names three templates:
+    `<templates>_subject.txt`, `<templates>.txt` and `<templates>.html`. The link
+    carries Django's password-reset token, which stops working once the password is
+    set or after PASSWORD_RESET_TIMEOUT; callers run this in the worker, so the queue
+    row never holds a working link.
+    """
     context = {
+        **(context or {}),
         "user": user,
         "email": user.email,
         "domain": domain,
@@ -84,18 +102,16 @@ def password_reset_email_send(*, user_id: int, domain: str, use_https: bool) -> 
         "site_name": settings.SITE_NAME,
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
+        "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
     }
-    subject = render_to_string("accounts/email/password_reset_subject.txt", context)
+    subject = render_to_string(f"{templates}_subject.txt", context)
     message = EmailMultiAlternatives(
         subject="".join(subject.splitlines()),
-        body=render_to_string("accounts/email/password_reset.txt", context),
+        body=render_to_string(f"{templates}.txt", context),
         to=[user.email],
     )
-    message.attach_alternative(
-        render_to_string("accounts/email/password_reset.html", context), "text/html"
-    )
+    message.attach_alternative(render_to_string(f"{templates}.html", context), "text/html")
     message.send()
-    return True
 
 
 def _hash_key(raw_key: str) -> str:

@@ -769,12 +769,7 @@ def client_invitation_email_send(*, client_id: int, domain: str, use_https: bool
     Runs in the worker. The token is made here (see password_reset_email_send). A
     client who has chosen a password meanwhile, or was archived or disabled, gets none.
     """
-    from django.conf import settings
-    from django.contrib.auth.tokens import default_token_generator
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
+    from fitnesscrm.accounts.services import set_password_email_send
 
     client = (
         Client.objects.select_related("user")
@@ -783,28 +778,13 @@ def client_invitation_email_send(*, client_id: int, domain: str, use_https: bool
     )
     if client is None or client.user.has_usable_password():
         return False
-    user = client.user
-    context = {
-        "client": client,
-        "user": user,
-        "email": user.email,
-        "domain": domain,
-        "protocol": "https" if use_https else "http",
-        "site_name": settings.SITE_NAME,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-        "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
-    }
-    subject = render_to_string("clients/email/invitation_subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject="".join(subject.splitlines()),
-        body=render_to_string("clients/email/invitation.txt", context),
-        to=[user.email],
+    set_password_email_send(
+        user=client.user,
+        templates="clients/email/invitation",
+        domain=domain,
+        use_https=use_https,
+        context={"client": client},
     )
-    message.attach_alternative(
-        render_to_string("clients/email/invitation.html", context), "text/html"
-    )
-    message.send()
     return True
 
 

@@ -4,12 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from fitnesscrm.accounts import services as account_services
 from fitnesscrm.accounts.models import User
@@ -92,7 +87,6 @@ def trainer_create(
         raise Conflict(f"{user} already has a trainer profile.", code="trainer_exists")
     bio = (bio or "").strip()
     _check_profile(bio, hourly_rate_minor, colour)
-    from django.conf import settings
 
     trainer = Trainer(
         user=user,
@@ -277,24 +271,11 @@ def staff_invite_email_send(*, user_id: int, domain: str, use_https: bool) -> bo
     user = User.objects.filter(pk=user_id, is_active=True, role__in=STAFF_ROLES).first()
     if user is None or user.has_usable_password():
         return False
-    context = {
-        "user": user,
-        "domain": domain,
-        "protocol": "https" if use_https else "http",
-        "site_name": settings.SITE_NAME,
-        "role": user.get_role_display(),
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-        "valid_hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
-    }
-    subject = render_to_string("trainers/email/staff_invite_subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject="".join(subject.splitlines()),
-        body=render_to_string("trainers/email/staff_invite.txt", context),
-        to=[user.email],
+    account_services.set_password_email_send(
+        user=user,
+        templates="trainers/email/staff_invite",
+        domain=domain,
+        use_https=use_https,
+        context={"role": user.get_role_display()},
     )
-    message.attach_alternative(
-        render_to_string("trainers/email/staff_invite.html", context), "text/html"
-    )
-    message.send()
     return True
