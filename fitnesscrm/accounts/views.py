@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fitnesscrm.accounts import selectors, services
 from fitnesscrm.accounts.forms import (
@@ -109,6 +109,7 @@ def role_home(role: Role):
     title, lead = HOME_PAGES[role]
     selector, template = DASHBOARDS[role]
 
+    @require_GET
     @role_required(role)
     def view(request: HttpRequest) -> HttpResponse:
         context = {
