@@ -1,16 +1,34 @@
-"""Factories for clients, trainers and assignments, and a small gym to test roles against."""
+"""Tags, certifications without expiry, and a small gym to test roles against.
+
+Clients, trainers and assignments come from tests/analytics/factories.py.
+"""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import factory
-from django.utils import timezone
 
-from fitnesscrm.clients.models import Assignment, Client, Source, Status, Tag
-from fitnesscrm.core.roles import Role
-from fitnesscrm.core.text import search_key
-from fitnesscrm.trainers.models import Certification, Specialization, Trainer
+from fitnesscrm.clients.models import Assignment, Client, Tag
+from fitnesscrm.trainers.models import Trainer
+from tests.analytics.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    SpecializationFactory,
+    TrainerFactory,
+)
+from tests.analytics.factories import CertificationFactory as BaseCertificationFactory
 from tests.factories import UserFactory
+
+__all__ = [
+    "AssignmentFactory",
+    "CertificationFactory",
+    "ClientFactory",
+    "Gym",
+    "SpecializationFactory",
+    "TagFactory",
+    "TrainerFactory",
+    "UserFactory",
+    "build_gym",
+]
 
 
 class TagFactory(factory.django.DjangoModelFactory):
@@ -20,56 +38,8 @@ class TagFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"tag {n}")
 
 
-class ClientFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Client
-        skip_postgeneration_save = True
-
-    first_name = factory.Faker("first_name")
-    last_name = factory.Faker("last_name")
-    email = factory.Sequence(lambda n: f"client{n}@example.test")
-    source = Source.WEBSITE
-    status = Status.ACTIVE
-
-
-class SpecializationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Specialization
-        django_get_or_create = ("name",)
-
-    name = factory.Sequence(lambda n: f"Speciality {n}")
-
-
-class TrainerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Trainer
-        skip_postgeneration_save = True
-
-    user = factory.SubFactory(UserFactory, role=Role.TRAINER)
-    bio = "Strength and conditioning."
-    hourly_rate_minor = 4500
-    currency = "GBP"
-    # What trainer_create keeps up to date, so the factory's trainers can be searched.
-    search_text = factory.LazyAttribute(lambda o: search_key(o.user.full_name, o.user.email))
-
-
-class AssignmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Assignment
-
-    client = factory.SubFactory(ClientFactory)
-    trainer = factory.SubFactory(TrainerFactory)
-    is_primary = True
-    start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
-
-
-class CertificationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Certification
-
-    trainer = factory.SubFactory(TrainerFactory)
-    name = factory.Sequence(lambda n: f"Certificate {n}")
-    issuer = "REPs"
+class CertificationFactory(BaseCertificationFactory):
+    expires_on = None
 
 
 @dataclass
