@@ -213,6 +213,16 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Client list counts are cached until a client changes (clients/counting.py); that needs
+# a cache all processes share, so only with Redis.
+CLIENT_COUNT_CACHE = bool(REDIS_URL)
+# Sessions are rows in the database (a user's sessions can be listed and ended); with a
+# shared cache, requests read them from the cache first and spare a query each.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- Background tasks -----------------------------------------------------------
 

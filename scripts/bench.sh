@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # `make bench`: the Locust scenario of loadtests/ against the app on 127.0.0.1, on
-# PostgreSQL with 100,000 clients, with production settings (DEBUG off, two uvicorn
+# PostgreSQL with 100,000 clients, with production settings (DEBUG off, gunicorn with two sync
 # workers). Prints requests/s and p50/p95/p99 per endpoint; docs/PERFORMANCE.md
 # explains the figures. Settings (environment):
 #   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/fitnesscrm_bench
 #                  (created if missing; never point it at a real gym's database:
 #                  100,000 made-up clients are added to it)
+#   REDIS_URL      default redis://127.0.0.1:6379/14: the cache and session store, as in
+#                  production (its database is emptied at the start of the run)
 #   BENCH_CLIENTS  clients the database should hold (default 100000)
 #   BENCH_USERS, BENCH_SPAWN_RATE, BENCH_RUN_TIME   Locust's -u, -r, --run-time (32, 8, 60s)
-#   BENCH_WORKERS  uvicorn worker processes (default 2)
+#   BENCH_WORKERS  gunicorn worker processes (default 2)
 #   BENCH_OUT      where Locust's CSV and HTML reports go (default var/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
 
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/fitnesscrm_bench}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14}
 clients=${BENCH_CLIENTS:-100000}
 users=${BENCH_USERS:-32}
 spawn_rate=${BENCH_SPAWN_RATE:-8}
@@ -34,6 +37,9 @@ SECRET_KEY=$("$bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))'
 export SECRET_KEY
 # One log line per request would cost CPU that the two cores need for the app.
 export LOG_LEVEL=${LOG_LEVEL:-WARNING}
+
+"$bin/python" scripts/service-up.py redis "$REDIS_URL" \
+  || { echo "bench: Redis does not answer at $REDIS_URL (production runs with Redis; so does the benchmark)."; exit 1; }
 
 echo "== PostgreSQL database ${DATABASE_URL##*/}"
 "$bin/python" - <<'PY'
@@ -96,7 +102,8 @@ with psycopg.connect(
         conn.execute(f"VACUUM (ANALYZE) {table}")
 PY
 
-echo "== Bench user and API key"
+echo "== Bench user and API key (and an empty cache)"
+"$bin/fitnesscrm" shell --verbosity 0 -c 'from django.core.cache import cache; cache.clear()'
 FCRM_PASSWORD=$("$bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')
 export FCRM_EMAIL=bench@bench.fitnesscrm.test FCRM_PASSWORD
 # A manager sees every client, as the front desk and owners do. One new key per run; the
@@ -125,7 +132,7 @@ print(raw, ids["low"], ids["high"])
 export FCRM_API_KEY FCRM_ID_MIN FCRM_ID_MAX
 
 port=$("$bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-echo "== Starting the app on 127.0.0.1:$port (uvicorn, $workers workers)"
+echo "== Starting the app on 127.0.0.1:$port (gunicorn, $workers workers)"
 "$bin/fitnesscrm" serve --host 127.0.0.1 --port "$port" --workers "$workers" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT

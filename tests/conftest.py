@@ -16,6 +16,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def count_every_time(settings):
+    """List counts are counted on each request here, as without Redis.
+
+    Their cache is dropped after a commit (clients/counting.py), and a test's writes
+    are never committed; tests/clients/test_counting.py commits for real to test it.
+    """
+    settings.CLIENT_COUNT_CACHE = False
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

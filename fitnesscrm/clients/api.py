@@ -4,10 +4,11 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from django.db import transaction
+from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from fitnesscrm.clients import selectors, services
+from fitnesscrm.clients import counting, selectors, services
 from fitnesscrm.clients.models import HEALTH_FIELDS, Client, LeadStage, Source
 from fitnesscrm.clients.models import Status as ClientStatus
 from fitnesscrm.core.errors import ApplicationError, NotFound
@@ -42,11 +43,11 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, description="How many items to skip.")
 
 
-def _page(queryset, params: PageParams, item) -> dict:
+def _page(queryset, params: PageParams, item, *, count=QuerySet.count) -> dict:
     """One page of `queryset`: a COUNT and one SELECT (plus the queryset's prefetches)."""
     rows = list(queryset[params.offset : params.offset + params.limit])
     return {
-        "count": queryset.count(),
+        "count": count(queryset),
         "limit": params.limit,
         "offset": params.offset,
         "items": [item(row) for row in rows],
@@ -94,7 +95,7 @@ def _trainers_of(client: Client) -> list[dict]:
 
 
 def _tags_of(client: Client) -> list[dict]:
-    return [{"id": t.pk, "name": t.name, "colour": t.colour} for t in client.tags.all()]
+    return [{"id": t.pk, "name": t.name, "colour": t.colour} for t in client.tag_list]
 
 
 # --- Clients: output -------------------------------------------------------------------
@@ -341,7 +342,7 @@ def client_list(request, filters: Query[ClientFilters]):
     )
     if tag_id == -1:
         clients = clients.none()
-    return _page(clients, filters, _list_item)
+    return _page(clients, filters, _list_item, count=counting.count)
 
 
 @router.post("/clients", response={201: ClientDetail}, summary="Create a client or lead")

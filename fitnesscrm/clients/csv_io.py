@@ -135,7 +135,7 @@ def _row(client: Client, *, health: bool) -> list:
         client.get_status_display(),
         client.get_lead_stage_display(),
         client.get_source_display(),
-        ", ".join(tag.name for tag in client.tags.all()),
+        ", ".join(tag.name for tag in client.tag_list),
         str(primary.trainer) if primary else "",
         _local(client.date_of_birth),
         client.city,

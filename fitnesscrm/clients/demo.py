@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from fitnesscrm.accounts.models import User
+from fitnesscrm.clients import counting
 from fitnesscrm.clients.models import (
     Assignment,
     Client,
@@ -980,6 +981,7 @@ def _trainer_on(stints: list[Stint], day: date) -> str | None:
 def _insert_backdated(model: type[models.Model], objs: list, times: list[dict]) -> None:
     """bulk_create, then set the auto_now(_add) times that the insert stamped "now"."""
     model.objects.bulk_create(objs, batch_size=500)
+    counting.clients_changed()  # bulk_create sends no signals
     for obj, values in zip(objs, times, strict=True):
         for name, value in values.items():
             setattr(obj, name, value)

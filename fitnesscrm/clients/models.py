@@ -179,6 +179,12 @@ class Client(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def tag_list(self) -> list[Tag]:
+        """The tags, as loaded with a list of clients (selectors.client_list), else read now."""
+        loaded = getattr(self, "loaded_tags", None)
+        return loaded if loaded is not None else list(self.tags.all())
+
+    @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
 

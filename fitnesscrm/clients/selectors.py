@@ -64,8 +64,20 @@ def visible_clients(user, *, include_archived: bool = False) -> QuerySet[Client]
 def can_edit_client(user, client: Client) -> bool:
     """Staff who may see a client may edit it; clients edit their profile through the portal."""
     return role_of(user) in (MANAGEMENT_ROLES | {Role.FRONT_DESK, Role.TRAINER}) and (
-        visible_clients(user, include_archived=True).filter(pk=client.pk).exists()
+        _loaded_for(user, client)
+        or visible_clients(user, include_archived=True).filter(pk=client.pk).exists()
     )
+
+
+def _loaded_for(user, client: Client) -> bool:
+    """Whether `client` is the object client_get loaded for `user` (so they may see it)."""
+    return getattr(client, "_loaded_for", None) == (user.pk, role_of(user))
+
+
+def _require_visible(user, client: Client) -> None:
+    """NotFound unless `user` may see `client`; no query when client_get just loaded it for them."""
+    if not _loaded_for(user, client):
+        client_get(user=user, client_id=client.pk)
 
 
 def can_see_health(user, client: Client) -> bool:
@@ -126,7 +138,8 @@ def client_list(
         order = _not_from_an_index(order)
     clients = _ClientListQuerySet(model=Client, query=clients.query.chain(), using=clients.db)
     return clients.order_by(*order).prefetch_related(
-        "tags",
+        # Into a list: prefetching into `tags` builds a related manager per client.
+        Prefetch("tags", to_attr="loaded_tags"),
         Prefetch(
             "assignments",
             queryset=Assignment.objects.filter(end_date__isnull=True).select_related(
@@ -175,9 +188,12 @@ class _ClientListQuerySet(QuerySet):
 def client_get(*, user, client_id: int, include_archived: bool = True) -> Client:
     """One client `user` may see, or NotFound (also for ids that exist but are not theirs)."""
     try:
-        return visible_clients(user, include_archived=include_archived).get(pk=client_id)
+        client = visible_clients(user, include_archived=include_archived).get(pk=client_id)
     except (Client.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("No such client.") from exc
+    # The selectors below check visibility again; for this object and user, they need not.
+    client._loaded_for = (user.pk, role_of(user))
+    return client
 
 
 def client_of_user(user) -> Client | None:
@@ -186,7 +202,7 @@ def client_of_user(user) -> Client | None:
 
 
 def client_assignments(*, user, client: Client, include_ended: bool = True):
-    client_get(user=user, client_id=client.pk)
+    _require_visible(user, client)
     assignments = client.assignments.select_related("trainer__user")
     if not include_ended:
         assignments = assignments.filter(end_date__isnull=True)
@@ -198,7 +214,7 @@ def client_timeline(*, user, client: Client) -> QuerySet[TimelineEntry]:
 
     Staff only: the notes are the gym's, so a client may see their record but not these.
     """
-    client_get(user=user, client_id=client.pk)
+    _require_visible(user, client)
     if not is_staff_member(user):
         raise Forbidden("The timeline is for staff.")
     return client.timeline.select_related("author").order_by("-pinned", "-created_at", "-id")
@@ -299,7 +315,7 @@ def assignment_get(*, user, assignment_id: int) -> Assignment:
 
 def client_tasks(*, user, client: Client) -> QuerySet[FollowUpTask]:
     """A client's follow-up tasks: open ones first, soonest due; then done ones, latest first."""
-    client_get(user=user, client_id=client.pk)
+    _require_visible(user, client)
     return client.tasks.select_related("assigned_to").order_by(
         F("done_at").desc(nulls_first=True), "due_date", "id"
     )

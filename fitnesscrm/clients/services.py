@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from fitnesscrm.clients import selectors
+from fitnesscrm.clients import counting, selectors
 from fitnesscrm.clients.models import (
     HEALTH_FIELDS,
     Assignment,
@@ -903,6 +903,7 @@ def clients_import_create(
     try:
         with transaction.atomic():
             Client.objects.bulk_create(clients)
+            counting.clients_changed()  # bulk_create sends no signals
     except IntegrityError as exc:
         if "email" in str(exc).lower():
             raise Conflict(
@@ -943,6 +944,7 @@ def _tag_imported(clients: list[Client], names_per_client: list) -> None:
         for client, names in zip(clients, names_per_client, strict=True)
         for tag_id in {tags[name.lower()].pk for name in names}
     )
+    counting.clients_changed()
 
 
 # --- Photo ----------------------------------------------------------------------------------

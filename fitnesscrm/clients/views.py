@@ -18,7 +18,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fitnesscrm.clients import selectors, services
+from fitnesscrm.clients import counting, selectors, services
 from fitnesscrm.clients.forms import (
     MAX_SELECTION,
     PER_PAGE_CHOICES,
@@ -122,7 +122,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     values = form.values()
     per_page = values.pop("per_page")
     clients = selectors.client_list(user=user, **values)
-    page = Paginator(clients, per_page).get_page(request.GET.get("page"))
+    page = counting.CountCachedPaginator(clients, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     export_query = query.copy()

@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from fitnesscrm.accounts.models import User
+from fitnesscrm.clients import counting
 from fitnesscrm.clients.demo import EMAIL_DOMAINS, GOALS, ORIGINS, TAGS, ascii_slug
 from fitnesscrm.clients.models import (
     Assignment,
@@ -201,6 +202,7 @@ class Command(BaseCommand):
             )
             rows.append(client)
         Client.objects.bulk_create(rows, batch_size=size)
+        counting.clients_changed()  # bulk_create sends no signals
 
         Through = Client.tags.through
         links = [
