@@ -1,4 +1,4 @@
-"""`fitnesscrm serve`: the web server (gunicorn, WSGI), optionally with the task worker beside it.
+"""`fitnesscrm serve`: the web server (gunicorn, WSGI), optionally with the worker and scheduler.
 
 Gunicorn's pre-forked sync workers each handle one request at a time, fully, in
 their own process: the right model for a Django app whose views are all
@@ -73,27 +73,31 @@ class Command(BaseCommand):
             help="Web worker processes (default 2; about twice the number of CPU cores).",
         )
         parser.add_argument(
-            "--with-worker", action="store_true", help="Run `fitnesscrm worker` beside the server."
+            "--with-worker",
+            action="store_true",
+            help="Run `fitnesscrm worker` and `fitnesscrm scheduler` beside the server.",
         )
 
     def handle(self, *args, host, port, workers, with_worker, **options):
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
-        worker = None
+        helpers = []
         if with_worker:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "fitnesscrm.cli", "worker", "--no-startup-delay"]
-            )
-            self.stdout.write(f"Background worker started (pid {worker.pid}).")
+            for args in (["worker", "--no-startup-delay"], ["scheduler"]):
+                process = subprocess.Popen([sys.executable, "-m", "fitnesscrm.cli", *args])  # noqa: S603
+                helpers.append(process)
+                self.stdout.write(f"Background {args[0]} started (pid {process.pid}).")
         try:
             _Server(gunicorn_options(host=host, port=port, workers=workers)).run()
         finally:
-            if worker is not None and worker.poll() is None:
-                # The worker finishes its current task on SIGTERM, then exits.
-                worker.send_signal(signal.SIGTERM)
+            for process in helpers:
+                if process.poll() is None:
+                    # The worker finishes its current task on SIGTERM, then exits.
+                    process.send_signal(signal.SIGTERM)
+            for process in helpers:
                 try:
-                    worker.wait(timeout=15)
+                    process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait()
+                    process.kill()
+                    process.wait()
             self.stdout.write("Stopped.")

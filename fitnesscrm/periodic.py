@@ -1,0 +1,24 @@
+"""Every periodic job of FitnessCRM, in one place. `fitnesscrm scheduler` enqueues them.
+
+Each job names a task that takes no arguments; the worker runs it. Intervals count
+from the last run, whenever the scheduler (re)started.
+"""
+
+from datetime import timedelta
+
+from fitnesscrm.ops.periodic import Periodic
+
+PERIODIC_JOBS: tuple[Periodic, ...] = (
+    Periodic(
+        "ops.sessions_clear_expired",
+        "fitnesscrm.ops.tasks.sessions_clear_expired",
+        every=timedelta(hours=6),
+        description="Delete expired sign-in sessions.",
+    ),
+    Periodic(
+        "ops.task_results_prune",
+        "fitnesscrm.ops.tasks.task_results_prune",
+        every=timedelta(days=1),
+        description="Delete the records of background tasks finished long ago.",
+    ),
+)
