@@ -10,6 +10,12 @@ from fitnesscrm.ops.periodic import Periodic
 
 PERIODIC_JOBS: tuple[Periodic, ...] = (
     Periodic(
+        "clients.imports_cleanup",
+        "fitnesscrm.clients.import_tasks.cleanup_imports",
+        every=timedelta(hours=1),
+        description="Mark interrupted client imports failed; delete old imports' files and rows.",
+    ),
+    Periodic(
         "ops.sessions_clear_expired",
         "fitnesscrm.ops.tasks.sessions_clear_expired",
         every=timedelta(hours=6),

@@ -306,6 +306,9 @@ STORAGES = {
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Days a client import's uploaded file, first rows and row problems are kept after it
+# ended or was left unfinished (`fitnesscrm imports_cleanup` deletes them).
+CLIENT_IMPORT_RETENTION_DAYS = env_int("CLIENT_IMPORT_RETENTION_DAYS", 7)
 
 # --- Security -------------------------------------------------------------------------
 

@@ -1,11 +1,39 @@
-"""Factories for test data; tests build what they need, nothing is shared in fixtures files."""
+"""Factories for test data; tests build what they need, nothing is shared in fixtures files.
+
+One home for every factory: users, clients and leads, tags, trainers with their
+specializations and certifications, assignments, timeline entries and follow-up
+tasks; plus `build_gym`, the small gym that tests check each role against. Rows
+are written directly (not through the services), for speed; the factories keep
+the derived fields the services would (a trainer's search text) so lists and
+search behave as in the product.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
 from fitnesscrm.accounts.models import User
+from fitnesscrm.clients.models import (
+    Assignment,
+    Client,
+    EntryKind,
+    FollowUpTask,
+    LeadStage,
+    Source,
+    Status,
+    Tag,
+    TimelineEntry,
+)
 from fitnesscrm.core.roles import Role
+from fitnesscrm.core.text import search_key
+from fitnesscrm.trainers.models import Certification, Specialization, Trainer
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+# --- Accounts --------------------------------------------------------------------------------
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -23,3 +51,200 @@ class UserFactory(factory.django.DjangoModelFactory):
         self.set_password(extracted or PASSWORD)
         if create:
             self.save(update_fields=["password"])
+
+
+# --- Clients ---------------------------------------------------------------------------------
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    """A tag; asking twice for the same name gives the same tag, as tag names are unique."""
+
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    """A client record with the model's defaults (a new lead); `tags=[...]` gives it tags."""
+
+    class Meta:
+        model = Client
+        skip_postgeneration_save = True
+
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"client{n}@example.test")
+    phone = ""
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)
+
+
+class LeadFactory(ClientFactory):
+    """A new lead from the website: not a member yet, at the first stage of the pipeline."""
+
+    source = Source.WEBSITE
+    status = Status.LEAD
+    lead_stage = LeadStage.NEW
+
+
+class MemberFactory(ClientFactory):
+    """An active member who came through the website."""
+
+    source = Source.WEBSITE
+    status = Status.ACTIVE
+
+
+def created_days_ago(client: Client, days: int) -> Client:
+    """Backdate a client's creation (auto_now_add cannot be set at create time)."""
+    Client.objects.filter(pk=client.pk).update(created_at=timezone.now() - timedelta(days=days))
+    client.refresh_from_db()
+    return client
+
+
+# --- Trainers --------------------------------------------------------------------------------
+
+
+class SpecializationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialization
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Speciality {n}")
+
+
+class TrainerFactory(factory.django.DjangoModelFactory):
+    """A trainer profile; pass `user=` to give an existing account one.
+
+    `specializations=["Yoga", ...]` gives it those specializations (made when missing).
+    """
+
+    class Meta:
+        model = Trainer
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, role=Role.TRAINER)
+    bio = "Strength and conditioning."
+    hourly_rate_minor = 4500
+    currency = "GBP"
+    # trainer_create keeps this up to date; the factory does the same so search works.
+    search_text = factory.LazyAttribute(lambda o: search_key(o.user.full_name, o.user.email))
+
+    @factory.post_generation
+    def specializations(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.specializations.set([SpecializationFactory(name=name) for name in extracted])
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    """A certification that expires in a year; `no_expiry=True` for one that never does."""
+
+    class Meta:
+        model = Certification
+
+    class Params:
+        no_expiry = factory.Trait(expires_on=None)
+
+    trainer = factory.SubFactory(TrainerFactory)
+    name = factory.Sequence(lambda n: f"Certificate {n}")
+    issuer = "REPs"
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    """A trainer as a client's primary trainer, for the last 30 days and on."""
+
+    class Meta:
+        model = Assignment
+
+    client = factory.SubFactory(ClientFactory)
+    trainer = factory.SubFactory(TrainerFactory)
+    is_primary = True
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+
+
+# --- A client's history ---------------------------------------------------------------------
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimelineEntry
+
+    client = factory.SubFactory(ClientFactory)
+    kind = EntryKind.NOTE
+    body = factory.Faker("sentence")
+
+
+class FollowUpTaskFactory(factory.django.DjangoModelFactory):
+    """A follow-up task due today, given to someone at the front desk."""
+
+    class Meta:
+        model = FollowUpTask
+
+    client = factory.SubFactory(ClientFactory)
+    title = factory.Sequence(lambda n: f"Call back #{n}")
+    due_date = factory.LazyFunction(timezone.localdate)
+    assigned_to = factory.SubFactory(UserFactory, role=Role.FRONT_DESK)
+
+
+def stage_change(client: Client, stage: str, *, days_ago: int = 0, author=None) -> TimelineEntry:
+    """Move `client` to `stage` as lead_set_stage would, `days_ago` days back in time."""
+    old = client.lead_stage
+    client.lead_stage = stage
+    if stage == LeadStage.WON:
+        client.status = Status.ACTIVE
+    client.save()
+    entry = TimelineEntryFactory(
+        client=client,
+        kind=EntryKind.STAGE,
+        body="Too expensive" if stage == LeadStage.LOST else "",
+        data={"from": old, "to": stage},
+        author=author,
+    )
+    if days_ago:
+        moved = timezone.now() - timedelta(days=days_ago)
+        TimelineEntry.objects.filter(pk=entry.pk).update(created_at=moved)
+    return entry
+
+
+# --- A small gym to test roles against ----------------------------------------------------------
+
+
+@dataclass
+class Gym:
+    """The records every role is tested against.
+
+    `member` is the client record of the `client_user` fixture, coached by the
+    `trainer` fixture (profile `coach`); `other_coach` coaches only `stranger`, and
+    the `outsider` fixture has a record of their own, `outsider_record`.
+    """
+
+    coach: Trainer
+    other_coach: Trainer
+    member: Client
+    stranger: Client
+    outsider_record: Client
+    assignment: Assignment
+
+
+def build_gym(*, trainer, client_user, outsider) -> Gym:
+    coach = TrainerFactory(user=trainer)
+    other_coach = TrainerFactory(user__full_name="Nora Notassigned")
+    member = MemberFactory(
+        user=client_user,
+        first_name="Cleo",
+        last_name="Member",
+        email="cleo.member@example.test",
+        phone="+447911100001",
+        health_notes="Asthma, carries an inhaler.",
+        injuries="Left knee ligament, 2023.",
+    )
+    stranger = MemberFactory(first_name="Sam", last_name="Stranger", health_notes="Diabetic.")
+    outsider_record = MemberFactory(user=outsider, first_name="Otto", last_name="Outsider")
+    assignment = AssignmentFactory(client=member, trainer=coach, notes="Knee rehab first.")
+    AssignmentFactory(client=stranger, trainer=other_coach)
+    return Gym(coach, other_coach, member, stranger, outsider_record, assignment)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +18,7 @@ from fitnesscrm.accounts.forms import (
 )
 from fitnesscrm.analytics import selectors as dashboards
 from fitnesscrm.core.audit import audit_record
-from fitnesscrm.core.errors import ApplicationError
+from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.permissions import role_of, role_required
 from fitnesscrm.core.roles import STAFF_ROLES, Role
 
@@ -155,6 +155,8 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     try:
         key = services.api_key_revoke(key_id=key_id, actor=request.user)
+    except NotFound as exc:  # someone else's key, or none: it does not exist for this user
+        raise Http404(exc.message) from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -362,8 +362,10 @@ class ClientImport(models.Model):
     """A CSV file of clients on its way in: uploaded, mapped, checked (dry run), imported.
 
     The counters are written while the worker goes through the file, so the page
-    can show "n of N rows checked". The file is deleted once the import is done
-    or cancelled.
+    can show "n of N rows checked"; each write is also the run's sign of life, so a
+    run whose worker died is noticed (imports/cleanup.py). The file is deleted once
+    the import is done or cancelled; its first rows and row problems, which hold
+    personal data, some days after it ended. The row itself stays as history.
     """
 
     created_by = models.ForeignKey(
@@ -395,6 +397,15 @@ class ClientImport(models.Model):
     duplicates_in_file = models.PositiveIntegerField("emails repeated in the file", default=0)
     duplicates_existing = models.PositiveIntegerField("emails of existing clients", default=0)
     imported_rows = models.PositiveIntegerField("clients imported", default=0)
+    # Each check of the file starts a new attempt; its import continues it. A run writes
+    # only while the import is still at its status and attempt, so a run cut off and
+    # started again never writes over the new one.
+    attempt = models.PositiveIntegerField("attempt", default=0)
+    # Written when a check or an import is started and after each chunk of rows: a
+    # running import with no sign of life for a while was interrupted.
+    heartbeat_at = models.DateTimeField("last sign of life", null=True, blank=True)
+    # When the uploaded file, the first rows and the row problems were deleted.
+    purged_at = models.DateTimeField("file and details deleted", null=True, blank=True)
     # Why it failed, or what changed between the check and the import.
     message = models.CharField("message", max_length=500, blank=True)
     created_at = models.DateTimeField("uploaded", auto_now_add=True)

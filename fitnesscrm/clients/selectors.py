@@ -142,12 +142,25 @@ def client_list(
         Prefetch("tags", to_attr="loaded_tags"),
         Prefetch(
             "assignments",
-            queryset=Assignment.objects.filter(end_date__isnull=True).select_related(
-                "trainer__user"
-            ),
+            # What a list shows of a trainer: their name (a user has a dozen columns more).
+            queryset=Assignment.objects.filter(end_date__isnull=True)
+            .select_related("trainer__user")
+            .only(*LISTED_ASSIGNMENT_FIELDS),
             to_attr="active_assignments",
         ),
     )
+
+
+LISTED_ASSIGNMENT_FIELDS = (
+    "client_id",
+    "trainer_id",
+    "is_primary",
+    "start_date",
+    "end_date",
+    "trainer__user_id",
+    "trainer__user__full_name",
+    "trainer__user__email",
+)
 
 
 def _not_from_an_index(order: tuple[str, ...]) -> tuple:

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Iterator
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib import messages
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fitnesscrm.clients import csv_io, selectors
 from fitnesscrm.clients.forms import ClientFilterForm, apply_errors
 from fitnesscrm.clients.forms_io import ImportCommitForm, ImportMappingForm, ImportUploadForm
-from fitnesscrm.clients.imports import fields, files, jobs
+from fitnesscrm.clients.imports import cleanup, fields, files, jobs
 from fitnesscrm.clients.models import ClientImport, ImportMode, ImportStatus
 from fitnesscrm.core.audit import audit_record
 from fitnesscrm.core.errors import ApplicationError, NotFound
@@ -102,6 +103,11 @@ def _job_or_404(request: HttpRequest, import_id: int) -> ClientImport:
         raise Http404(exc.message) from exc
 
 
+def _job_as_it_stands(request: HttpRequest, import_id: int) -> ClientImport:
+    """The import for its page: a run whose worker died shows as interrupted, not spinning."""
+    return cleanup.import_fail_if_interrupted(job=_job_or_404(request, import_id))
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(*DESK)
 def import_start(request: HttpRequest) -> HttpResponse:
@@ -140,13 +146,16 @@ def _mapping_form(request: HttpRequest, job: ClientImport, data=None) -> ImportM
 
 
 def _render_detail(request: HttpRequest, job: ClientImport, *, mapping_form=None, status=200):
-    show_mapping = job.status == ImportStatus.UPLOADED or (
-        job.status in jobs.MAPPABLE and (mapping_form is not None or "mapping" in request.GET)
+    can_check = bool(job.file) and job.purged_at is None and job.status in jobs.MAPPABLE
+    show_mapping = can_check and (
+        job.status == ImportStatus.UPLOADED or mapping_form is not None or "mapping" in request.GET
     )
     context = {
         "job": job,
         "statuses": ImportStatus,
         "modes": ImportMode,
+        "can_check": can_check,
+        "retention_days": settings.CLIENT_IMPORT_RETENTION_DAYS,
         "show_mapping": show_mapping,
         "inline_rows": jobs.INLINE_ROWS,
         "steps": IMPORT_STEPS,
@@ -168,7 +177,7 @@ def _render_detail(request: HttpRequest, job: ClientImport, *, mapping_form=None
 @role_required(*DESK)
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     """Steps 2 to 4 of one import: the mapping, the progress, the dry run's report, the result."""
-    return _render_detail(request, _job_or_404(request, import_id))
+    return _render_detail(request, _job_as_it_stands(request, import_id))
 
 
 @require_POST
@@ -195,7 +204,7 @@ def import_mapping(request: HttpRequest, import_id: int) -> HttpResponse:
 @role_required(*DESK)
 def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     """Polled by htmx every second while the worker goes through the file."""
-    job = _job_or_404(request, import_id)
+    job = _job_as_it_stands(request, import_id)
     if not request.headers.get("HX-Request"):
         return redirect("clients-io:import-detail", import_id=job.pk)
     if not job.is_running:

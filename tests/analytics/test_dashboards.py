@@ -13,18 +13,18 @@ from django.utils import timezone
 from fitnesscrm.clients.models import Client, LeadStage, Status
 from fitnesscrm.core.roles import Role
 from fitnesscrm.trainers.models import Trainer
-from tests.analytics.factories import (
+from tests.factories import (
     AssignmentFactory,
     CertificationFactory,
-    ClientFactory,
     LeadFactory,
-    TaskFactory,
     TimelineEntryFactory,
     TrainerFactory,
+    UserFactory,
     created_days_ago,
     stage_change,
 )
-from tests.factories import UserFactory
+from tests.factories import FollowUpTaskFactory as TaskFactory
+from tests.factories import MemberFactory as ClientFactory
 from tests.paths import HOME_PATHS
 
 pytestmark = pytest.mark.django_db

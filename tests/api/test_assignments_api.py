@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fitnesscrm.clients.models import Assignment, EntryKind, TimelineEntry
-from tests.api.factories_crm import AssignmentFactory, ClientFactory, TrainerFactory, build_gym
 from tests.api.test_errors import assert_api_error
+from tests.factories import AssignmentFactory, ClientFactory, TrainerFactory, build_gym
 
 URL = "/api/v1/assignments"
 

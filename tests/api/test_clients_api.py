@@ -11,13 +11,8 @@ from django.utils import timezone
 from fitnesscrm.clients import services
 from fitnesscrm.clients.models import Client, EntryKind, Status, TimelineEntry
 from fitnesscrm.core.models import AuditEntry
-from tests.api.factories_crm import (
-    AssignmentFactory,
-    ClientFactory,
-    TagFactory,
-    build_gym,
-)
 from tests.api.test_errors import assert_api_error
+from tests.factories import AssignmentFactory, ClientFactory, TagFactory, build_gym
 
 URL = "/api/v1/clients"
 

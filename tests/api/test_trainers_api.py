@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from fitnesscrm.clients import services as client_services
 from fitnesscrm.trainers.models import EXPIRY_WARNING_DAYS
-from tests.api.factories_crm import (
+from tests.api.test_errors import assert_api_error
+from tests.factories import (
     AssignmentFactory,
     CertificationFactory,
     ClientFactory,
@@ -17,7 +18,6 @@ from tests.api.factories_crm import (
     TrainerFactory,
     build_gym,
 )
-from tests.api.test_errors import assert_api_error
 
 URL = "/api/v1/trainers"
 

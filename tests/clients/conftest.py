@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.clients.factories import AssignmentFactory, ClientFactory, TrainerFactory
+from tests.factories import AssignmentFactory, ClientFactory, TrainerFactory
 
 
 @pytest.fixture

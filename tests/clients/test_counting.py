@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fitnesscrm.clients import counting, services
 from fitnesscrm.clients.models import Status
-from tests.clients.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
+from tests.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from fitnesscrm.clients.csv_io import FORMULA_PREFIXES, excel_safe
 from fitnesscrm.clients.models import Source, Status
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
+from tests.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
 
 EXPORT = "/clients/export.csv"
 

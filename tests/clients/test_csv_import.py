@@ -30,8 +30,7 @@ from fitnesscrm.clients.models import (
 )
 from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
-from tests.clients.factories import ClientFactory
-from tests.factories import UserFactory
+from tests.factories import ClientFactory, UserFactory
 
 DATA = Path(__file__).parent / "data"
 IMPORT = "/clients/import/"

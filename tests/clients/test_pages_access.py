@@ -4,7 +4,7 @@ import pytest
 from django.test import Client as Browser
 
 from fitnesscrm.clients.models import Client, FollowUpTask, TimelineEntry
-from tests.clients.factories import ClientFactory, FollowUpTaskFactory, TimelineEntryFactory
+from tests.factories import ClientFactory, FollowUpTaskFactory, TimelineEntryFactory
 
 ROLES = ["owner", "manager", "trainer", "front_desk", "client_user", "outsider"]
 NO_SUCH_ID = 987654
@@ -80,7 +80,7 @@ def test_a_guessed_id_is_a_404_for_every_role(page, role, world, request, login)
 
 
 def test_a_trainer_with_no_clients_is_shown_none_of_the_others(world, login):
-    from tests.clients.factories import TrainerFactory
+    from tests.factories import TrainerFactory
 
     newcomer = TrainerFactory().user
 

@@ -14,8 +14,13 @@ from fitnesscrm.clients.models import Client, LeadStage
 from fitnesscrm.core.roles import Role
 from tests.browser import conftest as shell
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
-from tests.clients.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
-from tests.factories import UserFactory
+from tests.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    TagFactory,
+    TrainerFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.browser
 

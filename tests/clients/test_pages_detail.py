@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from fitnesscrm.clients.models import Assignment, Client, EntryKind, FollowUpTask, Status
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import (
+from tests.factories import (
     AssignmentFactory,
     ClientFactory,
     FollowUpTaskFactory,
     TimelineEntryFactory,
     TrainerFactory,
+    UserFactory,
 )
-from tests.factories import UserFactory
 
 HEALTH = "HEALTH-SECRET asthma"
 INJURY = "INJURY-SECRET knee"

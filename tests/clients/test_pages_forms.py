@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from fitnesscrm.clients.models import Assignment, Client, Status
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import ClientFactory, TrainerFactory
+from tests.factories import ClientFactory, TrainerFactory
 
 NEW_URL = "/clients/new/"
 

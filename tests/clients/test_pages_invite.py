@@ -15,8 +15,7 @@ from fitnesscrm.accounts.models import User
 from fitnesscrm.clients.models import Client
 from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
-from tests.clients.factories import AssignmentFactory, ClientFactory
-from tests.factories import UserFactory
+from tests.factories import AssignmentFactory, ClientFactory, UserFactory
 
 worker_db = pytest.mark.django_db(transaction=True)
 LINK = re.compile(r"http://testserver(/account/password/reset/[^/\s]+/[^/\s]+/)")
@@ -189,7 +188,7 @@ def test_a_client_who_chose_a_password_before_the_worker_ran_gets_no_link(cleo, 
 
 @worker_db
 def test_an_assigned_trainer_may_invite_their_client(cleo, trainer, login):
-    from tests.clients.factories import TrainerFactory
+    from tests.factories import TrainerFactory
 
     AssignmentFactory(client=cleo, trainer=TrainerFactory(user=trainer))
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from fitnesscrm.clients.models import Client, EntryKind, LeadStage, Status
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import AssignmentFactory, ClientFactory, FollowUpTaskFactory
+from tests.factories import AssignmentFactory, ClientFactory, FollowUpTaskFactory
 
 BOARD = "/leads/"
 STAGES = ["new", "contacted", "trial_booked", "won", "lost"]

@@ -9,12 +9,7 @@ from django.utils import timezone
 
 from fitnesscrm.clients.models import Assignment, Client, Source, Status
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import (
-    AssignmentFactory,
-    ClientFactory,
-    TagFactory,
-    TrainerFactory,
-)
+from tests.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
 
 LIST_URL = "/clients/"
 

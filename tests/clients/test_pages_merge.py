@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from fitnesscrm.clients.models import Client
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import (
+from tests.factories import (
     AssignmentFactory,
     ClientFactory,
     FollowUpTaskFactory,

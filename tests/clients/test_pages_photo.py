@@ -8,7 +8,7 @@ from PIL import Image
 
 from fitnesscrm.clients.models import Client
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import ClientFactory
+from tests.factories import ClientFactory
 
 GPS_IFD = 0x8825
 MAKE = 0x010F
@@ -144,7 +144,7 @@ def test_the_photo_of_someone_else_is_a_404(role, with_photo, request, login):
 
 
 def test_a_trainer_of_other_clients_gets_a_404_for_the_photo(with_photo, login):
-    from tests.clients.factories import TrainerFactory
+    from tests.factories import TrainerFactory
 
     stranger = TrainerFactory().user
 

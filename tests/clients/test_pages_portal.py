@@ -4,7 +4,7 @@ import pytest
 
 from fitnesscrm.clients.models import EntryKind
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import AssignmentFactory, ClientFactory, TrainerFactory
+from tests.factories import AssignmentFactory, ClientFactory, TrainerFactory
 
 PROFILE = "/portal/profile/"
 

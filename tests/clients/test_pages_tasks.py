@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fitnesscrm.core.models import AuditEntry
-from tests.clients.factories import AssignmentFactory, ClientFactory, FollowUpTaskFactory
+from tests.factories import AssignmentFactory, ClientFactory, FollowUpTaskFactory
 
 TASKS = "/tasks/"
 

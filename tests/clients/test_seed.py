@@ -13,7 +13,7 @@ from fitnesscrm.clients import selectors
 from fitnesscrm.clients.models import Assignment, Client, Status
 from fitnesscrm.core.text import search_key
 from fitnesscrm.trainers.models import Trainer
-from tests.clients.factories import TrainerFactory
+from tests.factories import TrainerFactory
 
 
 def seed(*args: str) -> tuple[str, str]:

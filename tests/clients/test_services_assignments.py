@@ -10,7 +10,7 @@ from fitnesscrm.clients import selectors, services
 from fitnesscrm.clients.models import Assignment, EntryKind, TimelineEntry
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden
 from fitnesscrm.core.models import AuditEntry
-from tests.api.factories_crm import ClientFactory, TrainerFactory, build_gym
+from tests.factories import ClientFactory, TrainerFactory, build_gym
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from fitnesscrm.clients import selectors, services
 from fitnesscrm.clients.models import Client, EntryKind, Status, TimelineEntry
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from fitnesscrm.core.models import AuditEntry
-from tests.api.factories_crm import ClientFactory, build_gym
+from tests.factories import ClientFactory, build_gym
 
 
 @pytest.fixture

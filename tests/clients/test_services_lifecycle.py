@@ -6,7 +6,7 @@ from fitnesscrm.clients import services
 from fitnesscrm.clients.models import EntryKind, LeadStage, Status, TimelineEntry
 from fitnesscrm.core.errors import ApplicationError, Forbidden, NotFound
 from fitnesscrm.core.models import AuditEntry
-from tests.api.factories_crm import build_gym
+from tests.factories import build_gym
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from fitnesscrm.clients import selectors, services
 from fitnesscrm.clients.models import Assignment, Client, EntryKind, FollowUpTask, TimelineEntry
 from fitnesscrm.core.errors import ApplicationError, Forbidden, NotFound
 from fitnesscrm.core.models import AuditEntry
-from tests.api.factories_crm import ClientFactory, TagFactory, TrainerFactory, build_gym
+from tests.factories import ClientFactory, TagFactory, TrainerFactory, build_gym
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from fitnesscrm.clients import selectors, services
 from fitnesscrm.clients.models import Status
 from fitnesscrm.core.errors import Forbidden, NotFound
 from fitnesscrm.core.roles import Role
-from tests.api.factories_crm import ClientFactory, build_gym
-from tests.factories import UserFactory
+from tests.factories import ClientFactory, UserFactory, build_gym
 
 ROLES = (
     "owner",

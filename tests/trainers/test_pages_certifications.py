@@ -7,8 +7,7 @@ import pytest
 from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
 from fitnesscrm.trainers.models import Certification
-from tests.analytics.factories import CertificationFactory, TrainerFactory
-from tests.factories import UserFactory
+from tests.factories import CertificationFactory, TrainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

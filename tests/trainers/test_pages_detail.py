@@ -6,13 +6,13 @@ import pytest
 from django.utils import timezone
 
 from fitnesscrm.core.roles import Role
-from tests.analytics.factories import (
+from tests.factories import (
     AssignmentFactory,
     CertificationFactory,
     ClientFactory,
     TrainerFactory,
+    UserFactory,
 )
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

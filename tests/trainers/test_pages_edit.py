@@ -7,8 +7,7 @@ from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
 from fitnesscrm.trainers.forms import MoneyField
 from fitnesscrm.trainers.models import Trainer
-from tests.analytics.factories import TrainerFactory
-from tests.factories import UserFactory
+from tests.factories import TrainerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

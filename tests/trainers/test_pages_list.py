@@ -8,13 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fitnesscrm.core.roles import Role
-from tests.analytics.factories import (
+from tests.factories import (
     AssignmentFactory,
     CertificationFactory,
     ClientFactory,
     TrainerFactory,
+    UserFactory,
 )
-from tests.factories import UserFactory
 
 URL = "/trainers/"
 

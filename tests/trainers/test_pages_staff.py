@@ -11,8 +11,7 @@ from fitnesscrm.accounts.models import User
 from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
 from fitnesscrm.trainers.models import Trainer
-from tests.analytics.factories import TrainerFactory
-from tests.factories import UserFactory
+from tests.factories import TrainerFactory, UserFactory
 
 URL = "/staff/"
 LINK = re.compile(r"http://testserver(/account/password/reset/[^/\s]+/[^/\s]+/)")

@@ -12,13 +12,13 @@ from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
 from fitnesscrm.trainers import selectors, services
 from fitnesscrm.trainers.models import EXPIRY_WARNING_DAYS, Certification, Trainer
-from tests.api.factories_crm import (
+from tests.factories import (
     AssignmentFactory,
     CertificationFactory,
     TrainerFactory,
+    UserFactory,
     build_gym,
 )
-from tests.factories import UserFactory
 
 
 @pytest.fixture

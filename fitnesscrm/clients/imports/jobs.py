@@ -4,9 +4,11 @@ An import goes uploaded → checking → checked → importing → done (or fail
 cancelled). Each step that runs through the file is claimed with a conditional
 UPDATE on the status, so a double click or a second worker never runs it twice.
 Small files are checked and imported during the request; larger ones by the
-worker, writing their progress as they go.
+worker, writing their progress as they go. Each check starts a new attempt, which
+its import continues: a run writes only while the import is at its attempt.
 
-Going through the file (the dry run, the import itself) is in runs.py.
+Going through the file (the dry run, the import itself) is in runs.py; runs whose
+worker died, and the files of old imports, in cleanup.py.
 """
 
 from django.core.files.base import ContentFile
@@ -131,15 +133,24 @@ def import_check_start(*, actor, job: ClientImport, mapping: dict[int, str]) -> 
     job = import_get(user=actor, import_id=job.pk)
     if job.status not in MAPPABLE:
         raise Conflict("This import is running or finished; its columns cannot change now.")
+    if not job.file or job.purged_at:
+        raise Conflict("The file of this import was deleted; upload it again.")
     cleaned = clean_mapping(actor=actor, job=job, mapping=mapping)
+    attempt = job.attempt + 1
+    now = timezone.now()
     with transaction.atomic():
-        claimed = ClientImport.objects.filter(pk=job.pk, status=job.status).update(
+        claimed = ClientImport.objects.filter(
+            pk=job.pk, status=job.status, attempt=job.attempt, purged_at__isnull=True
+        ).update(
             mapping=cleaned,
             status=ImportStatus.CHECKING,
+            attempt=attempt,
             checked_rows=0,
             message="",
             mode="",
-            updated_at=timezone.now(),
+            finished_at=None,
+            heartbeat_at=now,
+            updated_at=now,
         )
         if not claimed:
             raise Conflict("This import was changed meanwhile; reload the page.")
@@ -147,9 +158,9 @@ def import_check_start(*, actor, job: ClientImport, mapping: dict[int, str]) -> 
         if not inline:
             from fitnesscrm.clients.import_tasks import check_import
 
-            check_import.enqueue(import_id=job.pk)
+            check_import.enqueue(import_id=job.pk, attempt=attempt)
     if inline:
-        runs.import_check_run(job.pk)
+        runs.import_check_run(job.pk, attempt=attempt)
     job.refresh_from_db()
     return job
 
@@ -169,13 +180,17 @@ def import_commit_start(*, actor, job: ClientImport, mode: str) -> ClientImport:
         )
     if job.valid_rows == 0:
         raise ApplicationError("No row is valid, so there is nothing to import.", code="no_rows")
+    now = timezone.now()
     with transaction.atomic():
-        claimed = ClientImport.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+        claimed = ClientImport.objects.filter(
+            pk=job.pk, status=ImportStatus.CHECKED, attempt=job.attempt
+        ).update(
             status=ImportStatus.IMPORTING,
             mode=mode,
             checked_rows=0,
             message="",
-            updated_at=timezone.now(),
+            heartbeat_at=now,
+            updated_at=now,
         )
         if not claimed:
             raise Conflict("This import was started already.")
@@ -183,9 +198,9 @@ def import_commit_start(*, actor, job: ClientImport, mode: str) -> ClientImport:
         if not inline:
             from fitnesscrm.clients.import_tasks import commit_import
 
-            commit_import.enqueue(import_id=job.pk)
+            commit_import.enqueue(import_id=job.pk, attempt=job.attempt)
     if inline:
-        runs.import_commit_run(job.pk)
+        runs.import_commit_run(job.pk, attempt=job.attempt)
     job.refresh_from_db()
     return job
 
@@ -197,7 +212,10 @@ def import_cancel(*, actor, job: ClientImport) -> ClientImport:
         raise Conflict("An import that is running or finished cannot be cancelled.")
     with transaction.atomic():
         claimed = ClientImport.objects.filter(pk=job.pk, status__in=CANCELLABLE).update(
-            status=ImportStatus.CANCELLED, finished_at=timezone.now(), preview=[]
+            status=ImportStatus.CANCELLED,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+            preview=[],
         )
         if not claimed:
             raise Conflict("This import is already being written; it cannot be cancelled now.")

@@ -5,20 +5,28 @@ services.client_import_clean), stores the errors, and keeps the valid rows,
 cleaned, in a file beside the upload. The import reads that file: it looks the
 emails up again (other clients may have been added since), then writes every row
 in one transaction, with one audit entry. Progress is written after each chunk
-of rows, outside any transaction, so the page can show it; the final write is one
-transaction and shows no count (its changes are invisible until it commits).
+of rows, in a short transaction of its own, so the page can show it; the final
+write is one transaction and shows no count (its changes are invisible until it
+commits).
+
+A run is tied to the import's status and attempt (see _as_current_run): each of its
+writes first re-claims the import with a conditional UPDATE, which is also its sign
+of life. Once the import was cancelled, marked interrupted (cleanup.py) or checked
+again, that UPDATE matches no row and the run stops without writing anything.
 """
 
 import json
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from fitnesscrm.clients import services
@@ -43,7 +51,7 @@ DUPLICATE_EXISTING = "duplicate_existing"
 
 
 class _Stopped(Exception):
-    """The import was cancelled while the worker read it."""
+    """The import is no longer this run's: cancelled, marked interrupted or checked again."""
 
 
 @dataclass
@@ -85,17 +93,30 @@ def column_names(job: ClientImport) -> dict[str, str]:
     return names
 
 
-def checked_rows_name(job: ClientImport) -> str:
-    """Where the dry run keeps the valid rows: beside the upload (whose name is random)."""
-    return f"{job.file.name}.valid.jsonl"
+def checked_rows_name(job: ClientImport, attempt: int | None = None) -> str:
+    """Where the dry run keeps the valid rows: beside the upload (whose name is random),
+    one file per attempt, so that a check cut off and started again never mixes in rows
+    of the one before."""
+    attempt = job.attempt if attempt is None else attempt
+    if attempt == 0:  # checked before attempts were counted
+        return f"{job.file.name}.valid.jsonl"
+    return f"{job.file.name}.{attempt}.valid.jsonl"
 
 
-def delete_files(job: ClientImport) -> None:
-    """The upload and the checked rows go once the import is done or cancelled."""
-    if job.file:
-        default_storage.delete(checked_rows_name(job))
-        job.file.delete(save=False)
-        ClientImport.objects.filter(pk=job.pk).update(file="", preview=[])
+def delete_files(job: ClientImport) -> bool:
+    """Delete the upload and the checked rows (once the import is done, cancelled or old);
+    False when they were deleted already.
+
+    The rows of earlier attempts are normally gone, but a run cut off between saving
+    them and finding that the import was no longer its own may have left them behind.
+    """
+    if not job.file:
+        return False
+    for attempt in range(job.attempt + 1):
+        default_storage.delete(checked_rows_name(job, attempt))
+    job.file.delete(save=False)
+    ClientImport.objects.filter(pk=job.pk).update(file="", preview=[])
+    return True
 
 
 def _existing_emails(emails: list[str]) -> dict[str, int]:
@@ -178,12 +199,30 @@ class _ErrorStore:
         self.pending = []
 
 
-def _progress(job: ClientImport, expected: str, checked: int) -> None:
-    still = ClientImport.objects.filter(pk=job.pk, status=expected).update(
-        checked_rows=checked, updated_at=timezone.now()
-    )
-    if not still:
-        raise _Stopped
+@contextmanager
+def _as_current_run(job: ClientImport, expected: str, **changes) -> Iterator[None]:
+    """A transaction for what the run writes, entered only while the import is its own.
+
+    It starts with a conditional UPDATE on the import's status (`expected`) and
+    attempt, which writes the sign of life and `changes`. On PostgreSQL it also locks the
+    import's row until the commit, and the cleanup skips locked rows: a run is never
+    marked interrupted while it writes, however long its transaction. When the import
+    was cancelled, marked interrupted or checked again, the UPDATE matches no row:
+    the run stops (_Stopped) and nothing of the block is written.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        mine = ClientImport.objects.filter(pk=job.pk, status=expected, attempt=job.attempt).update(
+            heartbeat_at=now, updated_at=now, **changes
+        )
+        if not mine:
+            raise _Stopped
+        yield
+
+
+def _progress(job: ClientImport, status: str, checked: int) -> None:
+    with _as_current_run(job, status, checked_rows=checked):
+        pass
 
 
 def _chunks(items, size: int) -> Iterator[list]:
@@ -199,7 +238,8 @@ def _chunks(items, size: int) -> Iterator[list]:
 
 def check_rows(job: ClientImport, *, actor, keep: Callable[[int, dict], None]) -> Report:
     """Check every row of the file, store the errors found, hand each valid row to `keep`."""
-    ClientImportError.objects.filter(job=job).delete()
+    with _as_current_run(job, ImportStatus.CHECKING, checked_rows=0):
+        ClientImportError.objects.filter(job=job).delete()
     with job.file.open("rb") as handle:
         text = files.decode(handle.read(), job.encoding)
     mapping = {int(index): name for index, name in job.mapping.items()}
@@ -219,13 +259,14 @@ def check_rows(job: ClientImport, *, actor, keep: Callable[[int, dict], None]) -
             else:
                 report.valid += 1
                 keep(row.number, row.cleaned)
-        store.flush()
-        _progress(job, ImportStatus.CHECKING, report.checked)
+        with _as_current_run(job, ImportStatus.CHECKING, checked_rows=report.checked):
+            store.flush()
     return report
 
 
-def _fail(job_id: int, message: str) -> None:
-    ClientImport.objects.filter(pk=job_id).update(
+def _fail(job: ClientImport, status: str, message: str) -> None:
+    """Record why the run failed, unless the import is no longer this run's."""
+    ClientImport.objects.filter(pk=job.pk, status=status, attempt=job.attempt).update(
         status=ImportStatus.FAILED,
         message=message[:500],
         finished_at=timezone.now(),
@@ -233,9 +274,9 @@ def _fail(job_id: int, message: str) -> None:
     )
 
 
-def _claimed(job_id: int, status: str) -> ClientImport | None:
+def _claimed(job_id: int, status: str, attempt: int) -> ClientImport | None:
     jobs = ClientImport.objects.select_related("created_by")
-    return jobs.filter(pk=job_id, status=status).first()
+    return jobs.filter(pk=job_id, status=status, attempt=attempt).first()
 
 
 def _importer(job: ClientImport):
@@ -245,11 +286,11 @@ def _importer(job: ClientImport):
     return actor
 
 
-def import_check_run(job_id: int) -> None:
+def import_check_run(job_id: int, *, attempt: int) -> None:
     """The dry run: check every row and count what would be imported; no client is written."""
-    job = _claimed(job_id, ImportStatus.CHECKING)
+    job = _claimed(job_id, ImportStatus.CHECKING, attempt)
     if job is None:
-        return  # cancelled, or already checked
+        return  # cancelled, checked already, marked interrupted or checked again since
     try:
         with tempfile.TemporaryFile("w+b") as kept:
 
@@ -259,18 +300,30 @@ def import_check_run(job_id: int) -> None:
 
             report = check_rows(job, actor=_importer(job), keep=keep)
             _save_checked_rows(job, kept)
+        _finish_check(job, report)
     except _Stopped:
         return
     except ApplicationError as exc:
-        _fail(job_id, exc.message)
+        _fail(job, ImportStatus.CHECKING, exc.message)
         return
     except Exception:
         logger.exception("client import %s: the check failed", job_id)
-        _fail(job_id, "The check stopped because of an unexpected error, which has been logged.")
-        return
-    ClientImport.objects.filter(pk=job_id, status=ImportStatus.CHECKING).update(
-        status=ImportStatus.CHECKED, updated_at=timezone.now(), **report.counters()
-    )
+        _fail(
+            job,
+            ImportStatus.CHECKING,
+            "The check stopped because of an unexpected error, which has been logged.",
+        )
+
+
+def _finish_check(job: ClientImport, report: Report) -> None:
+    try:
+        with _as_current_run(
+            job, ImportStatus.CHECKING, status=ImportStatus.CHECKED, **report.counters()
+        ):
+            pass
+    except _Stopped:
+        default_storage.delete(checked_rows_name(job))  # rows nobody will import
+        raise
 
 
 def _checked_rows(job: ClientImport) -> Iterator[tuple[int, dict]]:
@@ -315,53 +368,67 @@ def _recheck_emails(job: ClientImport) -> dict[int, tuple[str, int]]:
     return taken
 
 
-def import_commit_run(job_id: int) -> None:
+def _set_aside_taken(job: ClientImport, taken: dict[int, tuple[str, int]]) -> None:
+    """List the rows whose email was taken since the check as errors, and drop them."""
+    report = Report()
+    store = _ErrorStore(job, report)
+    for row, (email, pk) in sorted(taken.items()):
+        store.add(row, [_taken(email, pk)])
+    _drop_checked_rows(job, set(taken))
+    with _as_current_run(
+        job,
+        ImportStatus.IMPORTING,
+        valid_rows=F("valid_rows") - len(taken),
+        error_rows=F("error_rows") + report.error_rows,
+        error_count=F("error_count") + report.error_count,
+        duplicates_existing=F("duplicates_existing") + report.duplicates_existing,
+    ):
+        store.flush()
+
+
+def import_commit_run(job_id: int, *, attempt: int) -> None:
     """Write the checked rows in one transaction (all or nothing), after a last email check."""
-    job = _claimed(job_id, ImportStatus.IMPORTING)
+    job = _claimed(job_id, ImportStatus.IMPORTING, attempt)
     if job is None:
         return
     try:
         actor = _importer(job)
         taken = _recheck_emails(job)
         if taken:
-            report = Report()
-            store = _ErrorStore(job, report)
-            for row, (email, pk) in sorted(taken.items()):
-                store.add(row, [_taken(email, pk)])
-            store.flush()
-            _drop_checked_rows(job, set(taken))
-            ClientImport.objects.filter(pk=job.pk).update(
-                valid_rows=job.valid_rows - len(taken),
-                error_rows=job.error_rows + report.error_rows,
-                error_count=job.error_count + report.error_count,
-                duplicates_existing=job.duplicates_existing + report.duplicates_existing,
-            )
+            _set_aside_taken(job, taken)
             job.refresh_from_db()
         if taken and job.mode == ImportMode.ALL:
-            ClientImport.objects.filter(pk=job.pk).update(
-                status=ImportStatus.CHECKED,
-                updated_at=timezone.now(),
-                message=(
-                    "Nothing was imported: since the check, other clients were added with the "
-                    f"emails of {len(taken):,} row{'s' if len(taken) != 1 else ''} (listed below)."
-                ),
+            rows = f"{len(taken):,} row{'s' if len(taken) != 1 else ''}"
+            message = (
+                "Nothing was imported: since the check, other clients were added with the "
+                f"emails of {rows} (listed below)."
             )
+            with _as_current_run(
+                job, ImportStatus.IMPORTING, status=ImportStatus.CHECKED, message=message
+            ):
+                pass
             return
         if job.valid_rows == 0:
-            ClientImport.objects.filter(pk=job.pk).update(
+            with _as_current_run(
+                job,
+                ImportStatus.IMPORTING,
                 status=ImportStatus.CHECKED,
-                updated_at=timezone.now(),
                 message="Nothing was imported: no row is valid any more.",
-            )
+            ):
+                pass
             return
         created = _write(job, actor)
+    except _Stopped:
+        return
     except ApplicationError as exc:
-        _fail(job_id, f"Nothing was imported: {exc.message} Check the file again.")
+        message = f"Nothing was imported: {exc.message} Check the file again."
+        _fail(job, ImportStatus.IMPORTING, message)
         return
     except Exception:
         logger.exception("client import %s: the import failed and was rolled back", job_id)
         _fail(
-            job_id,
+            job,
+            ImportStatus.IMPORTING,
             "Nothing was imported: an unexpected error stopped the import and every "
             "change was undone. The error has been logged.",
         )
@@ -370,23 +437,33 @@ def import_commit_run(job_id: int) -> None:
     delete_files(job)
 
 
-@transaction.atomic
 def _write(job: ClientImport, actor) -> int:
-    """Every valid row as a client, the import marked done and audited: one transaction."""
+    """Every valid row as a client, the import marked done and audited: one transaction,
+    which holds the import's row from its first statement (see _as_current_run)."""
     note = f"Imported from “{job.file_name}” (import #{job.pk})."
     created = 0
-    for chunk in _chunks(_checked_rows(job), CHUNK_ROWS):
-        clients = services.clients_import_create(
-            actor=actor, rows=chunk, note=note, data={"import_id": job.pk}
+    with _as_current_run(job, ImportStatus.IMPORTING):
+        for chunk in _chunks(_checked_rows(job), CHUNK_ROWS):
+            clients = services.clients_import_create(
+                actor=actor, rows=chunk, note=note, data={"import_id": job.pk}
+            )
+            created += len(clients)
+        done = ClientImport.objects.filter(
+            pk=job.pk, status=ImportStatus.IMPORTING, attempt=job.attempt
+        ).update(
+            status=ImportStatus.DONE,
+            imported_rows=created,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+            message="",
         )
-        created += len(clients)
-    ClientImport.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE,
-        imported_rows=created,
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
-        message="",
-    )
+        if not done:  # the row is held since the first UPDATE; checked all the same
+            raise _Stopped
+        _audit_import(job, actor, created)
+    return created
+
+
+def _audit_import(job: ClientImport, actor, created: int) -> None:
     audit_record(
         actor=actor,
         action="client.import",
@@ -400,4 +477,3 @@ def _write(job: ClientImport, actor) -> int:
             "rows_with_errors": job.error_rows,
         },
     )
-    return created
