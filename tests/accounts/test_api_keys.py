@@ -115,10 +115,9 @@ def test_a_user_cannot_revoke_someone_elses_key_by_guessing_its_id(
 ):
     key, raw = make_api_key(manager)
 
-    response = login(trainer).post(revoke_url(key), follow=True)
+    response = login(trainer).post(revoke_url(key))
 
-    assert response.status_code == 200
-    assert "No such API key." in response.content.decode()
+    assert response.status_code == 404  # as for a key that does not exist
     key.refresh_from_db()
     assert key.is_active
     assert api_key_authenticate(raw) == manager
