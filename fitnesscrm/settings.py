@@ -213,9 +213,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Client list counts are cached until a client changes (clients/counting.py); that needs
-# a cache all processes share, so only with Redis.
-CLIENT_COUNT_CACHE = bool(REDIS_URL)
+# Reads cached until what they read changes (core/generations.py: list counts, trainer
+# choices) need a cache that every process shares, so only with Redis.
+SHARED_CACHE = bool(REDIS_URL)
 # Sessions are rows in the database (a user's sessions can be listed and ended); with a
 # shared cache, requests read them from the cache first and spare a query each.
 SESSION_ENGINE = (

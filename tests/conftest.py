@@ -17,13 +17,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def count_every_time(settings):
-    """List counts are counted on each request here, as without Redis.
+def compute_every_time(settings):
+    """Counts and choices are read on each request here, as without Redis.
 
-    Their cache is dropped after a commit (clients/counting.py), and a test's writes
-    are never committed; tests/clients/test_counting.py commits for real to test it.
+    Their cache is dropped after a commit (core/generations.py), and a test's writes
+    are never committed; tests/clients/test_counting.py and tests/core/test_generations.py
+    commit for real to test it.
     """
-    settings.CLIENT_COUNT_CACHE = False
+    settings.SHARED_CACHE = False
 
 
 @pytest.fixture

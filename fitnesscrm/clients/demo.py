@@ -29,8 +29,10 @@ from fitnesscrm.clients.models import (
     Tag,
     TimelineEntry,
 )
+from fitnesscrm.core import generations
 from fitnesscrm.core.roles import Role
 from fitnesscrm.core.text import search_key
+from fitnesscrm.trainers import selectors as trainer_selectors
 from fitnesscrm.trainers import services as trainer_services
 from fitnesscrm.trainers.models import Trainer
 
@@ -1060,5 +1062,6 @@ def load_demo_gym(*, password: str) -> dict[str, int] | None:
             # his login was switched off too.
             Trainer.objects.filter(pk=trainers[spec.email].pk).update(is_active=False)
             User.objects.filter(pk=users[spec.email].pk).update(is_active=False)
+    generations.changed(trainer_selectors.GENERATION)  # update() sends no signals
     counts["trainers"] = len(trainers)
     return counts

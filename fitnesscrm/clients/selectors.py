@@ -7,7 +7,9 @@ may not see do not exist for them (NotFound), whatever their id.
 
 import contextlib
 import re
-from datetime import timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -137,30 +139,72 @@ def client_list(
     if q and len(search_key(q)) >= 3:
         order = _not_from_an_index(order)
     clients = _ClientListQuerySet(model=Client, query=clients.query.chain(), using=clients.db)
-    return clients.order_by(*order).prefetch_related(
-        # Into a list: prefetching into `tags` builds a related manager per client.
-        Prefetch("tags", to_attr="loaded_tags"),
-        Prefetch(
-            "assignments",
-            # What a list shows of a trainer: their name (a user has a dozen columns more).
-            queryset=Assignment.objects.filter(end_date__isnull=True)
-            .select_related("trainer__user")
-            .only(*LISTED_ASSIGNMENT_FIELDS),
-            to_attr="active_assignments",
-        ),
-    )
+    return clients.order_by(*order)
 
 
-LISTED_ASSIGNMENT_FIELDS = (
-    "client_id",
-    "trainer_id",
-    "is_primary",
-    "start_date",
-    "end_date",
-    "trainer__user_id",
-    "trainer__user__full_name",
-    "trainer__user__email",
-)
+# --- What a list shows of a client's tags and trainers -------------------------------------
+#
+# Read as plain values, two queries for a whole page: Django's prefetching built a
+# related manager per client and three model objects per assignment (the assignment,
+# the trainer, the account), 3.5 ms for 25 clients of a 20 ms page.
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTag:
+    pk: int
+    name: str
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTrainer:
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ListedAssignment:
+    pk: int
+    trainer_id: int
+    trainer: ListedTrainer
+    is_primary: bool
+    start_date: date
+
+
+def _attach_listed(clients: list[Client]) -> None:
+    """Set `loaded_tags` and `active_assignments` on each client of a list."""
+    ids = [client.pk for client in clients]
+    tags: dict[int, list[ListedTag]] = defaultdict(list)
+    for client_id, tag_id, name, colour in (
+        Client.tags.through.objects.filter(client_id__in=ids)
+        .order_by("tag__name", "tag_id")
+        .values_list("client_id", "tag_id", "tag__name", "tag__colour")
+    ):
+        tags[client_id].append(ListedTag(tag_id, name, colour))
+    assignments: dict[int, list[ListedAssignment]] = defaultdict(list)
+    for pk, client_id, trainer_id, is_primary, start_date, full_name, email in (
+        Assignment.objects.filter(client_id__in=ids, end_date__isnull=True)
+        .order_by("-is_primary", "start_date", "id")
+        .values_list(
+            "pk",
+            "client_id",
+            "trainer_id",
+            "is_primary",
+            "start_date",
+            "trainer__user__full_name",
+            "trainer__user__email",
+        )
+    ):
+        trainer = ListedTrainer(trainer_id, full_name or email)
+        assignments[client_id].append(
+            ListedAssignment(pk, trainer_id, trainer, is_primary, start_date)
+        )
+    for client in clients:
+        client.loaded_tags = tags.get(client.pk, [])
+        client.active_assignments = assignments.get(client.pk, [])
 
 
 def _not_from_an_index(order: tuple[str, ...]) -> tuple:
@@ -184,7 +228,30 @@ DEFERRED_JOIN_OFFSET = 500
 
 
 class _ClientListQuerySet(QuerySet):
-    """The client list: far pages are read with a deferred join (same rows, same order)."""
+    """The client list: each client comes with its tags and active trainers (as values),
+    and far pages are read with a deferred join (same rows, same order)."""
+
+    def _fetch_all(self):
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        if not fetched and self._result_cache and isinstance(self._result_cache[0], Client):
+            _attach_listed(self._result_cache)
+
+    def iterator(self, chunk_size: int | None = None):
+        size = chunk_size or 2000
+        batch: list = []
+        for row in super().iterator(chunk_size=size):
+            batch.append(row)
+            if len(batch) == size:
+                yield from self._listed(batch)
+                batch = []
+        yield from self._listed(batch)
+
+    @staticmethod
+    def _listed(rows: list) -> list:
+        if rows and isinstance(rows[0], Client):
+            _attach_listed(rows)
+        return rows
 
     def __getitem__(self, k):
         if (

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from fitnesscrm.core import generations
 from fitnesscrm.core.errors import NotFound
 from fitnesscrm.core.permissions import is_staff_member, manages_staff, role_of
 from fitnesscrm.core.roles import STAFF_ROLES, Role
@@ -36,6 +37,33 @@ def visible_trainers(user) -> QuerySet[Trainer]:
             )
         )
     return Trainer.objects.none()
+
+
+# Trainer choices are cached under this generation; trainers/apps.py connects the
+# changes that alter them (a trainer, or the account that holds their name).
+GENERATION = "trainers"
+
+
+def trainer_choices(user) -> list[Trainer]:
+    """The active trainers `user` may pick in a filter or a form, by name.
+
+    Every list page and client record offers them; for staff (all trainers) they are
+    cached until a trainer or a user account changes.
+    """
+    trainers = (
+        visible_trainers(user)
+        .filter(is_active=True)
+        .select_related("user")
+        .only("is_active", "colour", "user__full_name", "user__email")
+        .order_by("user__full_name", "id")
+    )
+    if not is_staff_member(user):
+        return list(trainers)
+    return generations.cached(GENERATION, "active-choices", lambda: list(trainers))
+
+
+def trainers_changed(sender, *, using="default", **kwargs) -> None:
+    generations.changed(GENERATION, using)
 
 
 def trainer_list(

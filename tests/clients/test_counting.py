@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fitnesscrm.clients import counting, services
 from fitnesscrm.clients.models import Status
+from fitnesscrm.core import generations
 from tests.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,7 +26,7 @@ API_URL = "/api/v1/clients"
 
 @pytest.fixture(autouse=True)
 def count_cache(settings):
-    settings.CLIENT_COUNT_CACHE = True
+    settings.SHARED_CACHE = True
     cache.clear()
     yield
     cache.clear()
@@ -154,20 +155,20 @@ def test_the_api_count_follows_an_import(owner, login):
 def test_a_rolled_back_change_leaves_the_cached_count_in_place(owner, desk):
     ClientFactory.create_batch(2)
     assert shown_count(desk.get(LIST_URL)) == 2
-    generation = cache.get(counting.GENERATION_KEY)
+    generation = generations.current(counting.GENERATION)
 
     with pytest.raises(RuntimeError), transaction.atomic():
         ClientFactory()
         raise RuntimeError("rolled back")
 
-    assert cache.get(counting.GENERATION_KEY) == generation
+    assert generations.current(counting.GENERATION) == generation
     assert shown_count(desk.get(LIST_URL)) == 2
 
 
 def test_a_broken_cache_means_counting_not_an_error(desk):
     ClientFactory.create_batch(2)
 
-    with mock.patch.object(counting.cache, "get", side_effect=ConnectionError("cache down")):
+    with mock.patch.object(generations.cache, "get", side_effect=ConnectionError("cache down")):
         response = desk.get(LIST_URL)
 
     assert response.status_code == 200
@@ -175,7 +176,7 @@ def test_a_broken_cache_means_counting_not_an_error(desk):
 
 
 def test_without_a_shared_cache_every_request_counts(desk, settings):
-    settings.CLIENT_COUNT_CACHE = False
+    settings.SHARED_CACHE = False
     ClientFactory()
     desk.get(LIST_URL)
 

@@ -38,14 +38,8 @@ def _back(request: HttpRequest, default: str) -> str:
 
 
 def _active_trainers(user) -> list:
-    """The trainers to choose from in filters and forms: what they need is a name."""
-    return list(
-        trainer_selectors.visible_trainers(user)
-        .filter(is_active=True)
-        .select_related("user")
-        .only("is_active", "colour", "user__full_name", "user__email")
-        .order_by("user__full_name", "id")
-    )
+    """The trainers to choose from in filters and forms."""
+    return trainer_selectors.trainer_choices(user)
 
 
 def _label(choices, value) -> str:

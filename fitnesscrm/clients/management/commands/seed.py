@@ -22,8 +22,10 @@ from fitnesscrm.clients.models import (
     Tag,
     TimelineEntry,
 )
+from fitnesscrm.core import generations
 from fitnesscrm.core.roles import Role
 from fitnesscrm.core.text import search_key
+from fitnesscrm.trainers import selectors as trainer_selectors
 from fitnesscrm.trainers.models import Trainer
 
 SEED_DOMAIN = "seed.fitnesscrm.test"
@@ -154,6 +156,7 @@ class Command(BaseCommand):
             for user in users
         ]
         Trainer.objects.bulk_create(profiles)
+        generations.changed(trainer_selectors.GENERATION)  # bulk_create sends no signals
         return [trainer.pk for trainer in profiles]
 
     # --- Clients -------------------------------------------------------------------------
