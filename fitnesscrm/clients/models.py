@@ -150,8 +150,26 @@ class Client(models.Model):
             ),
             # Status filter, and dashboard counts by status.
             models.Index(fields=["status", "archived_at"], name="client_status"),
-            # "New clients this month" and sort by newest.
+            # "New clients this month".
             models.Index(fields=["created_at"], name="client_created"),
+            # The list sorted by newest or oldest: far pages read their ids from the
+            # index alone (30 ms for page 500 through client_created, which holds no
+            # archived_at and so visits every skipped row).
+            models.Index(
+                fields=["created_at", "id"],
+                name="client_live_created",
+                condition=models.Q(archived_at__isnull=True),
+            ),
+            # The list sorted by status descending, names ascending within a status:
+            # no ascending index can be read backwards for that order (16 ms, page 1).
+            models.Index(
+                models.F("status").desc(),
+                "last_name",
+                "first_name",
+                "id",
+                name="client_live_status_desc_name",
+                condition=models.Q(archived_at__isnull=True),
+            ),
             # The lead board groups leads by stage.
             models.Index(fields=["lead_stage", "status"], name="client_lead_stage"),
             models.Index(fields=["source"], name="client_source"),
