@@ -24,6 +24,7 @@ from fitnesscrm.clients.models import (
     Tag,
     TimelineEntry,
 )
+from fitnesscrm.core import generations
 from fitnesscrm.core.errors import Forbidden, NotFound
 from fitnesscrm.core.permissions import is_staff_member, role_of, sees_all_clients
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, STAFF_ROLES, Role
@@ -363,6 +364,19 @@ def overdue(task: FollowUpTask) -> bool:
 
 def tag_list() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
+
+
+# Tag choices are cached under this generation; clients/apps.py connects the changes.
+TAGS_GENERATION = "tags"
+
+
+def tag_choices() -> list[Tag]:
+    """Every tag, by name, for the list's filter: cached until a tag changes."""
+    return generations.cached(TAGS_GENERATION, "choices", lambda: list(tag_list()))
+
+
+def tags_changed(sender, *, using="default", **kwargs) -> None:
+    generations.changed(TAGS_GENERATION, using)
 
 
 def assignment_list(

@@ -74,13 +74,20 @@ def current(name: str) -> str:
 
 
 def cached[T](
-    name: str, key: str, compute: Callable[[], T], *, timeout: int = DEFAULT_TIMEOUT
+    name: str,
+    key: str,
+    compute: Callable[[], T],
+    *,
+    also: tuple[str, ...] = (),
+    timeout: int = DEFAULT_TIMEOUT,
 ) -> T:
-    """`compute()`, from the cache while `name` has not changed since it was stored."""
+    """`compute()`, from the cache while `name` (and each of `also`) has not changed."""
     if not enabled():
         return compute()
     try:
-        full_key = f"{name}:{current(name)}:{hashlib.sha256(key.encode()).hexdigest()}"
+        others = ":".join(f"{other}={current(other)}" for other in also)
+        digest = hashlib.sha256(f"{others}:{key}".encode()).hexdigest()
+        full_key = f"{name}:{current(name)}:{digest}"
         value = cache.get(full_key)
     except Exception:
         logger.warning("Cache unavailable for %s; computing.", name, exc_info=True)

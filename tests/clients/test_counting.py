@@ -184,3 +184,37 @@ def test_without_a_shared_cache_every_request_counts(desk, settings):
         desk.get(LIST_URL)
 
     assert count_queries(again) == 1
+
+
+# --- The search and filter form, cached per query string and choices ----------------------
+
+
+def test_the_filter_form_keeps_each_query_strings_own_selection(desk):
+    ClientFactory()
+
+    active = desk.get(LIST_URL, {"status": "active"}).content.decode()
+    leads = desk.get(LIST_URL, {"status": "lead", "q": "ann"}).content.decode()
+    active_again = desk.get(LIST_URL, {"status": "active"}).content.decode()
+
+    assert '<option value="active" selected>' in active
+    assert '<option value="lead" selected>' in leads
+    assert 'value="ann"' in leads
+    assert '<option value="active" selected>' in active_again
+    assert 'value="ann"' not in active_again
+
+
+def test_a_new_tag_and_a_renamed_trainer_show_in_the_filter_choices(owner, desk):
+    coach = TrainerFactory(user__full_name="Ana Old")
+    client = ClientFactory()
+    before = desk.get(LIST_URL).content.decode()
+    assert "Ana Old" in before
+    assert "Early birds" not in before
+
+    services.clients_bulk_tag(actor=owner, client_ids=[client.pk], tag_name="Early birds")
+    coach.user.full_name = "Ana New"
+    coach.user.save()
+    after = desk.get(LIST_URL).content.decode()
+
+    assert "Early birds" in after
+    assert "Ana New" in after
+    assert "Ana Old" not in after

@@ -4,15 +4,19 @@ bulk actions on the clients selected in it."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from fitnesscrm.clients import counting, selectors, services
 from fitnesscrm.clients.forms import MAX_SELECTION, PER_PAGE_CHOICES, ClientFilterForm
 from fitnesscrm.clients.models import Status
 from fitnesscrm.clients.views._common import STAFF, _active_trainers, _is_fragment, _label
+from fitnesscrm.core import generations
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.permissions import role_required, sees_all_clients
+from fitnesscrm.trainers import selectors as trainer_selectors
 
 
 def _export_url() -> str:
@@ -30,7 +34,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(
         request.GET,
         trainers=trainers,
-        tags=selectors.tag_list(),
+        tags=selectors.tag_choices(),
         can_see_archived=sees_all_clients(user),
     )
     values = form.values()
@@ -43,6 +47,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     export_query.pop("per_page", None)
     context = {
         "form": form,
+        "filters_html": "" if _is_fragment(request) else _filters_html(request, form),
         "page": page,
         "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=1)),
         "query": query.urlencode(),
@@ -56,6 +61,23 @@ def client_list(request: HttpRequest) -> HttpResponse:
     }
     template = "clients/list.html#results" if _is_fragment(request) else "clients/list.html"
     return render(request, template, context)
+
+
+def _filters_html(request: HttpRequest, form: ClientFilterForm) -> str:
+    """The search and filter form, rendered once per query string and set of choices.
+
+    A select renders a template per option (trainers, tags, statuses, sources, sorts):
+    2 ms of a 20 ms page, the same for everyone who sees the same choices.
+    """
+    params = sorted((k, v) for k, values in request.GET.lists() if k != "page" for v in values)
+    key = f"client-filters:{form.fields.get('archived') is not None}:{params!r}"
+    html = generations.cached(
+        selectors.TAGS_GENERATION,
+        key,
+        lambda: render_to_string("clients/_filters.html", {"form": form}, request=request),
+        also=(trainer_selectors.GENERATION,),
+    )
+    return mark_safe(html)  # noqa: S308 - our own template's output, escaped when rendered
 
 
 @require_POST
