@@ -7,14 +7,10 @@ class ClientsConfig(AppConfig):
     verbose_name = "Clients and leads"
 
     def ready(self):
-        from fitnesscrm.clients import counting
+        from fitnesscrm.clients import counting, selectors
+        from fitnesscrm.clients.models import Assignment, Client, Tag
+        from fitnesscrm.core import generations
 
-        counting.connect_signals()
-
-        from django.db.models.signals import post_delete, post_save
-
-        from fitnesscrm.clients.models import Tag
-        from fitnesscrm.clients.selectors import tags_changed
-
-        post_save.connect(tags_changed, sender=Tag, dispatch_uid="tag-choices-save")
-        post_delete.connect(tags_changed, sender=Tag, dispatch_uid="tag-choices-delete")
+        # What a list's count depends on: clients, their tags, their trainers.
+        generations.follow(counting.GENERATION, Client, Assignment, Tag, m2m=(Client.tags.through,))
+        generations.follow(selectors.TAGS_GENERATION, Tag)

@@ -5,14 +5,12 @@ On PostgreSQL a count reads every matching index entry: 8 ms for the unfiltered 
 at 100,000 clients, more than the rest of the query. So the count is cached under the
 count's SQL (which holds the caller's scope and filters) and the generation of
 "clients" (core/generations.py), which every committed change to a client, its tags
-or its trainers replaces: the signals below, and `clients_changed()` called by the
-bulk writes, which send none. Cache invalidation, not business logic: the rules stay
-in the services.
+or its trainers replaces: model signals (clients/apps.py), and `clients_changed()`
+called by the bulk writes, which send none.
 """
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.functional import cached_property
 
 from fitnesscrm.core import generations
@@ -40,17 +38,3 @@ class CountCachedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return count(self.object_list)
-
-
-def _changed(sender, *, using="default", **kwargs) -> None:
-    clients_changed(using)
-
-
-def connect_signals() -> None:
-    """Changes that can alter a list's count: clients, their tags, their trainers."""
-    from fitnesscrm.clients.models import Assignment, Client, Tag
-
-    for model in (Client, Assignment, Tag):
-        post_save.connect(_changed, sender=model, dispatch_uid=f"count-{model.__name__}-save")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"count-{model.__name__}-del")
-    m2m_changed.connect(_changed, sender=Client.tags.through, dispatch_uid="count-client-tags")

@@ -366,17 +366,13 @@ def tag_list() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
 
 
-# Tag choices are cached under this generation; clients/apps.py connects the changes.
+# Tag choices are cached under this generation; clients/apps.py follows the changes.
 TAGS_GENERATION = "tags"
 
 
 def tag_choices() -> list[Tag]:
     """Every tag, by name, for the list's filter: cached until a tag changes."""
     return generations.cached(TAGS_GENERATION, "choices", lambda: list(tag_list()))
-
-
-def tags_changed(sender, *, using="default", **kwargs) -> None:
-    generations.changed(TAGS_GENERATION, using)
 
 
 def assignment_list(

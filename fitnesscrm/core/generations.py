@@ -20,6 +20,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +100,22 @@ def cached[T](
         except Exception:
             logger.warning("Could not cache a value of %s.", name, exc_info=True)
     return value
+
+
+def follow(name: str, *models, m2m=()) -> None:
+    """Start a new generation of `name` whenever a row of `models` is saved or deleted
+    (or a many-to-many relation of `m2m`, given as its through model, changes).
+
+    Called from the apps' ready(). Cache invalidation only: the rules stay in services.
+    """
+
+    def receiver(sender, *, using="default", **kwargs) -> None:
+        changed(name, using)
+
+    for model in models:
+        uid = f"generation-{name}-{model._meta.label}"
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+        post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}-delete")
+    for through in m2m:
+        uid = f"generation-{name}-{through._meta.label}-m2m"
+        m2m_changed.connect(receiver, sender=through, weak=False, dispatch_uid=uid)

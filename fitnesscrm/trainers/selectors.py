@@ -39,7 +39,7 @@ def visible_trainers(user) -> QuerySet[Trainer]:
     return Trainer.objects.none()
 
 
-# Trainer choices are cached under this generation; trainers/apps.py connects the
+# Trainer choices are cached under this generation; trainers/apps.py follows the
 # changes that alter them (a trainer, or the account that holds their name).
 GENERATION = "trainers"
 
@@ -60,10 +60,6 @@ def trainer_choices(user) -> list[Trainer]:
     if not is_staff_member(user):
         return list(trainers)
     return generations.cached(GENERATION, "active-choices", lambda: list(trainers))
-
-
-def trainers_changed(sender, *, using="default", **kwargs) -> None:
-    generations.changed(GENERATION, using)
 
 
 def trainer_list(

@@ -8,7 +8,6 @@ from fitnesscrm.clients import selectors
 from fitnesscrm.core.errors import NotFound
 from fitnesscrm.core.permissions import CLIENT_DESK_ROLES
 from fitnesscrm.core.roles import STAFF_ROLES
-from fitnesscrm.trainers import selectors as trainer_selectors
 
 STAFF = tuple(STAFF_ROLES)
 DESK = tuple(CLIENT_DESK_ROLES)
@@ -35,11 +34,6 @@ def _back(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
-
-
-def _active_trainers(user) -> list:
-    """The trainers to choose from in filters and forms."""
-    return trainer_selectors.trainer_choices(user)
 
 
 def _label(choices, value) -> str:

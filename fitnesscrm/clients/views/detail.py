@@ -22,7 +22,6 @@ from fitnesscrm.clients.models import HEALTH_FIELDS, EntryKind, LeadStage, Statu
 from fitnesscrm.clients.views._common import (
     DESK,
     STAFF,
-    _active_trainers,
     _back,
     _client_or_404,
     _detail_url,
@@ -31,6 +30,7 @@ from fitnesscrm.clients.views._common import (
 from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.permissions import role_of, role_required, sees_all_clients
 from fitnesscrm.core.roles import MANAGEMENT_ROLES
+from fitnesscrm.trainers import selectors as trainer_selectors
 
 TIMELINE_PAGE_SIZE = 50
 
@@ -72,7 +72,7 @@ def _render_detail(request: HttpRequest, client, *, status: int = 200, **forms) 
         _describe(entry)
     tasks = list(selectors.client_tasks(user=user, client=client)[:60])
     assignees = list(selectors.task_assignees(user=user))
-    trainers = _active_trainers(user) if desk else []
+    trainers = trainer_selectors.trainer_choices(user) if desk else []
     active_ids = {a.trainer_id for a in assignments if a.end_date is None}
     today = timezone.localdate()
     context = {
@@ -190,7 +190,7 @@ def stage_change(request: HttpRequest, client_id: int) -> HttpResponse:
 @role_required(*DESK)
 def assignment_add(request: HttpRequest, client_id: int) -> HttpResponse:
     client = _client_or_404(request, client_id)
-    trainers = _active_trainers(request.user)
+    trainers = trainer_selectors.trainer_choices(request.user)
     form = AssignmentForm(request.POST, trainers=trainers)
     if form.is_valid():
         data = form.cleaned_data

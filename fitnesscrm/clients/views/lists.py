@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fitnesscrm.clients import counting, selectors, services
 from fitnesscrm.clients.forms import MAX_SELECTION, PER_PAGE_CHOICES, ClientFilterForm
 from fitnesscrm.clients.models import Status
-from fitnesscrm.clients.views._common import STAFF, _active_trainers, _is_fragment, _label
+from fitnesscrm.clients.views._common import STAFF, _is_fragment, _label
 from fitnesscrm.core import generations
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.permissions import role_required, sees_all_clients
@@ -30,7 +30,7 @@ def _export_url() -> str:
 @role_required(*STAFF)
 def client_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    trainers = _active_trainers(user)
+    trainers = trainer_selectors.trainer_choices(user)
     form = ClientFilterForm(
         request.GET,
         trainers=trainers,
@@ -100,7 +100,12 @@ def client_bulk(request: HttpRequest) -> HttpResponse:
         elif action == "assign":
             trainer_id = request.POST.get("trainer", "")
             trainer = next(
-                (t for t in _active_trainers(request.user) if str(t.pk) == trainer_id), None
+                (
+                    t
+                    for t in trainer_selectors.trainer_choices(request.user)
+                    if str(t.pk) == trainer_id
+                ),
+                None,
             )
             if trainer is None:
                 raise ApplicationError("Choose a trainer to assign.", code="invalid")

@@ -15,13 +15,13 @@ from fitnesscrm.clients.forms import ClientForm, apply_errors
 from fitnesscrm.clients.views._common import (
     DESK,
     STAFF,
-    _active_trainers,
     _client_or_404,
     _detail_url,
 )
 from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.permissions import role_required, sees_all_clients
 from fitnesscrm.core.roles import Role
+from fitnesscrm.trainers import selectors as trainer_selectors
 
 # --- Create and edit -------------------------------------------------------------------------
 
@@ -39,7 +39,7 @@ def _save_photo(actor, client, form: ClientForm) -> None:
 @role_required(*STAFF)
 def client_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    trainers = _active_trainers(user) if sees_all_clients(user) else None
+    trainers = trainer_selectors.trainer_choices(user) if sees_all_clients(user) else None
     posted = request.method == "POST"
     form = ClientForm(
         request.POST if posted else None,

@@ -22,10 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Enqueue what is due, then exit.")
-        parser.add_argument("--list", action="store_true", help="Show the jobs and when they run.")
+        parser.add_argument(
+            "--list", action="store_true", dest="show", help="Show the jobs and when they run."
+        )
 
-    def handle(self, *args, once, list, **options):
-        if list:
+    def handle(self, *args, once, show, **options):
+        if show:
             self._list()
             return
         if once:
