@@ -54,6 +54,7 @@ def production_env(tmp_path) -> dict:
         SECRET_KEY="serve-test-" + "k" * 50,
         ALLOWED_HOSTS="127.0.0.1",
         DATA_DIR=str(tmp_path),
+        STATIC_ROOT=str(tmp_path / "static"),
         LOG_LEVEL="INFO",
     )
     return env
@@ -73,8 +74,14 @@ def fitnesscrm(*args: str, env: dict, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def server(tmp_path):
-    """`fitnesscrm serve` on a free port, over a migrated database with one owner."""
+    """`fitnesscrm serve` on a free port, over a migrated database with one owner.
+
+    Static files are collected first, as the image does at build time: pages name
+    the hashed files from the manifest, so a server without it cannot render them.
+    """
     env = production_env(tmp_path)
+    collected = fitnesscrm("collectstatic", "--noinput", env=env)
+    assert collected.returncode == 0, collected.stderr
     assert fitnesscrm("migrate", "--noinput", env=env).returncode == 0
     created = fitnesscrm(
         "createadmin",
@@ -159,3 +166,11 @@ def test_serve_refuses_zero_workers(tmp_path):
 
     assert result.returncode != 0
     assert "--workers must be at least 1" in result.stderr
+
+
+def test_serve_refuses_to_start_before_static_files_are_collected(tmp_path):
+    result = fitnesscrm("serve", env=production_env(tmp_path))
+
+    assert result.returncode != 0
+    assert "Static files have not been collected" in result.stderr
+    assert "fitnesscrm collectstatic --noinput" in result.stderr

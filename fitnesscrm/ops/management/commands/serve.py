@@ -60,6 +60,23 @@ def gunicorn_options(*, host: str, port: int, workers: int) -> dict:
     }
 
 
+def _require_collected_static() -> None:
+    """Refuse to start when pages could not name their hashed static files.
+
+    Without the manifest every page that links a stylesheet fails with a 500; the
+    cause is a missing `collectstatic` (the image runs it at build time), so say that.
+    """
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return
+    if not staticfiles_storage.exists(staticfiles_storage.manifest_name):
+        raise CommandError(
+            f"Static files have not been collected into {settings.STATIC_ROOT}: "
+            "run `fitnesscrm collectstatic --noinput` first."
+        )
+
+
 class Command(BaseCommand):
     help = "Serve the app with gunicorn on HOST:PORT; --with-worker also runs the task worker."
 
@@ -81,6 +98,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, with_worker, **options):
         if workers < 1:
             raise CommandError("--workers must be at least 1.")
+        _require_collected_static()
         helpers = []
         if with_worker:
             for args in (["worker", "--no-startup-delay"], ["scheduler"]):
