@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "fitnesscrm.accounts",
     "fitnesscrm.trainers",
     "fitnesscrm.clients",
+    "fitnesscrm.scheduling",
     "fitnesscrm.analytics",
     "fitnesscrm.ops",
 ]

@@ -9,9 +9,10 @@ search behave as in the product.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import factory
+from django.db import models
 from django.utils import timezone
 
 from fitnesscrm.accounts.models import User
@@ -28,6 +29,16 @@ from fitnesscrm.clients.models import (
 )
 from fitnesscrm.core.roles import Role
 from fitnesscrm.core.text import search_key
+from fitnesscrm.scheduling.models import (
+    SEAT_STATUSES,
+    Booking,
+    BookingStatus,
+    ClassType,
+    Kind,
+    Location,
+    Room,
+    Session,
+)
 from fitnesscrm.trainers.models import Certification, Specialization, Trainer
 
 PASSWORD = "correct-horse-battery-staple"
@@ -248,3 +259,95 @@ def build_gym(*, trainer, client_user, outsider) -> Gym:
     assignment = AssignmentFactory(client=member, trainer=coach, notes="Knee rehab first.")
     AssignmentFactory(client=stranger, trainer=other_coach)
     return Gym(coach, other_coach, member, stranger, outsider_record, assignment)
+
+
+# --- Scheduling -------------------------------------------------------------------------------
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    name = factory.Sequence(lambda n: f"Studio {n}")
+    address = "1 High Street"
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    location = factory.SubFactory(LocationFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+    capacity = 20
+
+
+class ClassTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ClassType
+
+    name = factory.Sequence(lambda n: f"Spin {n}")
+    duration_minutes = 45
+    capacity = 12
+    colour = "#c0392b"
+
+
+def in_days(days: float, hour: int = 9, minute: int = 0):
+    """An aware time `days` from today at hour:minute local time (the business's zone)."""
+    day = timezone.localdate() + timedelta(days=int(days))
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A scheduled one-to-one session tomorrow at 09:00 for an hour (rows written directly).
+
+    Services check rules on the way in; the factory does not, so a test can build any
+    state it needs (including past sessions). `counts` are kept by BookingFactory.
+    """
+
+    class Meta:
+        model = Session
+
+    kind = Kind.PERSONAL
+    title = "Personal training"
+    trainer = factory.SubFactory(TrainerFactory)
+    starts_at = factory.LazyFunction(lambda: in_days(1, 9))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
+    capacity = 1
+    location = factory.LazyAttribute(lambda o: o.room.location if o.room else None)
+    room = None
+
+
+class ClassSessionFactory(SessionFactory):
+    kind = Kind.CLASS
+    class_type = factory.SubFactory(ClassTypeFactory)
+    title = factory.LazyAttribute(lambda o: o.class_type.name)
+    room = factory.SubFactory(RoomFactory)
+    capacity = 12
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking row, with the session's seat and waitlist counts kept in step."""
+
+    class Meta:
+        model = Booking
+
+    session = factory.SubFactory(SessionFactory)
+    client = factory.SubFactory(MemberFactory)
+    status = BookingStatus.BOOKED
+    waitlisted_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == BookingStatus.WAITLISTED else None
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        booking = super()._create(model_class, *args, **kwargs)
+        if booking.status in SEAT_STATUSES:
+            Session.objects.filter(pk=booking.session_id).update(
+                booked_count=models.F("booked_count") + 1
+            )
+        elif booking.status == BookingStatus.WAITLISTED:
+            Session.objects.filter(pk=booking.session_id).update(
+                waitlist_count=models.F("waitlist_count") + 1
+            )
+        booking.session.refresh_from_db(fields=["booked_count", "waitlist_count"])
+        return booking

@@ -40,14 +40,31 @@ from fitnesscrm.clients.models import (
     FollowUpTask,
     TimelineEntry,
 )
+from fitnesscrm.scheduling.models import (
+    Booking,
+    CalendarFeed,
+    ClassType,
+    Location,
+    Room,
+    SchedulingSettings,
+    Session,
+    TimeOff,
+    WorkingHours,
+)
 from fitnesscrm.trainers.models import Certification, Trainer
 from tests.factories import (
     AssignmentFactory,
+    BookingFactory,
     CertificationFactory,
+    ClassSessionFactory,
+    ClassTypeFactory,
     FollowUpTaskFactory,
     MemberFactory,
+    RoomFactory,
+    SessionFactory,
     TimelineEntryFactory,
     TrainerFactory,
+    in_days,
 )
 
 SKIP_PREFIXES = ("admin/", "api/v1/")
@@ -106,6 +123,15 @@ class World:
     certification: Certification
     api_key: ApiKey
     client_import: ClientImport
+    # Scheduling: `coach`'s class tomorrow (the member booked into it), `other_coach`'s
+    # personal session with `stranger`, and the bookings of both.
+    location: Location
+    room: Room
+    class_type: ClassType
+    session: Session
+    other_session: Session
+    booking: Booking
+    stranger_booking: Booking
 
 
 @pytest.fixture
@@ -129,6 +155,16 @@ def world(owner, manager, trainer, front_desk, client_user, outsider) -> World:
     MemberFactory(user=outsider, first_name="Otto", last_name="Outsider")
     assignment = AssignmentFactory(client=member, trainer=coach)
     AssignmentFactory(client=stranger, trainer=other_coach)
+    room = RoomFactory(name="Studio A", location__name="Main studio")
+    class_type = ClassTypeFactory(name="Spin")
+    session = ClassSessionFactory(
+        trainer=coach, room=room, class_type=class_type, starts_at=in_days(1, 7)
+    )
+    other_session = SessionFactory(
+        trainer=other_coach, title="Strength with Sven", starts_at=in_days(1, 10)
+    )
+    booking = BookingFactory(session=session, client=member)
+    stranger_booking = BookingFactory(session=other_session, client=stranger)
     return World(
         users={
             "owner": owner,
@@ -156,6 +192,13 @@ def world(owner, manager, trainer, front_desk, client_user, outsider) -> World:
             total_rows=1,
             mapping={"First name": "first_name", "Email": "email"},
         ),
+        location=room.location,
+        room=room,
+        class_type=class_type,
+        session=session,
+        other_session=other_session,
+        booking=booking,
+        stranger_booking=stranger_booking,
     )
 
 
@@ -380,6 +423,9 @@ PAGES: dict[str, Page] = {
         post=_answers(302, 302, 403, 403, 403, 403, 403, L),
         ids=lambda world: {"user_id": world.users["trainer"].pk},
     ),
+    # --- Scheduling: the calendar, sessions, bookings, setup (views/, urls.py)
+    # --- Scheduling: calendar feeds (feed_views.py, urls_feeds.py)
+    # --- Scheduling: availability and the portal (views_availability.py, views_portal.py)
     # --- Operations
     "health-live": Page(get=every(200), post=every(405)),
     "health-ready": Page(get=every(200), post=every(405)),
@@ -489,6 +535,19 @@ def _snapshot() -> tuple:
         list(ApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
         list(ClientImport.objects.order_by("pk").values_list("pk", "status", "updated_at")),
         list(User.objects.order_by("pk").values_list("pk", "is_active", "password", "role")),
+        list(
+            Session.objects.order_by("pk").values_list(
+                "pk", "status", "starts_at", "ends_at", "trainer", "room", "capacity", "sequence"
+            )
+        ),
+        list(Booking.objects.order_by("pk").values_list("pk", "status", "client", "session")),
+        list(Location.objects.order_by("pk").values_list("pk", "name", "is_active")),
+        list(Room.objects.order_by("pk").values_list("pk", "name", "capacity", "is_active")),
+        list(ClassType.objects.order_by("pk").values_list("pk", "name", "capacity", "is_active")),
+        list(WorkingHours.objects.order_by("pk").values_list("pk", "trainer", "starts", "ends")),
+        list(TimeOff.objects.order_by("pk").values_list("pk", "trainer", "starts_at")),
+        list(CalendarFeed.objects.order_by("pk").values_list("pk", "token")),
+        list(SchedulingSettings.objects.values_list("pk", "updated_at")),
     )
 
 
