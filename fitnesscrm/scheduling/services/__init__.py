@@ -25,6 +25,15 @@ from fitnesscrm.scheduling.services.sessions import (
     session_create,
     session_update,
 )
+from fitnesscrm.scheduling.services.setup import (
+    class_type_create,
+    class_type_update,
+    location_create,
+    location_update,
+    room_create,
+    room_update,
+    scheduling_settings_update,
+)
 
 __all__ = [
     "ALL",
@@ -38,8 +47,15 @@ __all__ = [
     "booking_set_attendance",
     "bookings_merge",
     "business_zone",
+    "class_type_create",
+    "class_type_update",
     "is_late",
+    "location_create",
+    "location_update",
     "promote_waitlist",
+    "room_create",
+    "room_update",
+    "scheduling_settings_update",
     "series_cancel",
     "series_create",
     "series_update",
