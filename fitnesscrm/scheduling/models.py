@@ -123,15 +123,17 @@ class Series(models.Model):
     """A weekly recurring session, kept as an RFC 5545 RRULE over a local wall-clock start.
 
     `rrule` holds FREQ=WEEKLY with BYDAY and either COUNT or UNTIL (a local date);
-    `first_start` is the local date and time of the first occurrence, `time_zone` the
-    zone it is expanded in. Sessions point back here; an edit of "this and the
+    `first_day` and `start_time` are the local date and wall-clock time of the first
+    occurrence, `time_zone` the zone it is expanded in. Sessions point back here; an edit of "this and the
     following" ends this series before the occurrence and starts a new one.
     """
 
     kind = models.CharField("kind", max_length=20, choices=Kind.choices, default=Kind.CLASS)
     title = models.CharField("title", max_length=120)
     rrule = models.CharField("recurrence rule", max_length=300)
-    first_start = models.DateTimeField("first start (local wall-clock time)")
+    # The local date and wall-clock time of the first occurrence (no zone: see time_zone).
+    first_day = models.DateField("first day")
+    start_time = models.TimeField("start time (local)")
     time_zone = models.CharField("time zone", max_length=64)
     duration_minutes = models.PositiveSmallIntegerField("duration (minutes)")
     created_by = models.ForeignKey(

@@ -50,7 +50,7 @@ class BookingResult:
 def _lock_session(session_id: int) -> Session:
     try:
         return (
-            Session.objects.select_for_update()
+            Session.objects.select_for_update(of=("self",))
             .select_related("trainer__user", "room")
             .get(pk=session_id)
         )
@@ -210,7 +210,9 @@ def promote_waitlist(session: Session) -> list[Booking]:
 def _lock_booking(actor, booking: Booking) -> tuple[Booking, Session]:
     """The booking and its session, locked (session first, as booking_create locks)."""
     session = _lock_session(booking.session_id)
-    booking = Booking.objects.select_for_update().select_related("client").get(pk=booking.pk)
+    booking = (
+        Booking.objects.select_for_update(of=("self",)).select_related("client").get(pk=booking.pk)
+    )
     booking.session = session
     return booking, session
 

@@ -143,6 +143,8 @@ def _write(session: Session, *, exclude_ids=()) -> None:
 def _defaults(
     *, kind: str, class_type: ClassType | None, title: str, capacity: int | None, room: Room | None
 ) -> tuple[str, int]:
+    if not title and kind == Kind.PERSONAL:
+        title = "Personal training"
     if class_type is not None:
         title = title or class_type.name
         capacity = capacity if capacity is not None else class_type.capacity
@@ -215,7 +217,7 @@ def session_create(
 
 def _locked(session: Session) -> Session:
     return (
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",))
         .select_related("trainer", "room__location")
         .get(pk=session.pk)
     )
@@ -436,7 +438,8 @@ def series_create(
         kind=kind,
         title=title,
         rrule=rule,
-        first_start=first_start,
+        first_day=plan.first_day,
+        start_time=plan.start_time,
         time_zone=zone.key,
         duration_minutes=plan.duration_minutes,
         created_by=actor,
@@ -488,7 +491,7 @@ def _scope_sessions(session: Session, scope: str):
         raise _field_error("scope", "Choose this session, this and the following, or all.")
     if scope == THIS or session.series_id is None:
         return [session]
-    sessions = Session.objects.select_for_update().filter(
+    sessions = Session.objects.select_for_update(of=("self",)).filter(
         series_id=session.series_id,
         status=SessionStatus.SCHEDULED,
         starts_at__gt=timezone.now(),
@@ -510,7 +513,8 @@ def _split_series(session: Session, affected: list[Session]) -> None:
         kind=series.kind,
         title=series.title,
         rrule=_rule_from(series.rrule, remaining=len(affected)),
-        first_start=local,
+        first_day=local.date(),
+        start_time=local.time(),
         time_zone=series.time_zone,
         duration_minutes=series.duration_minutes,
         created_by=series.created_by,
@@ -609,10 +613,10 @@ def _retime_series(affected, *, start_time, duration_minutes) -> None:
     if series is None:
         return
     if start_time is not None:
-        series.first_start = datetime.combine(series.first_start.date(), start_time)
+        series.start_time = start_time
     if duration_minutes is not None:
         series.duration_minutes = duration_minutes
-    series.save(update_fields=["first_start", "duration_minutes"])
+    series.save(update_fields=["start_time", "duration_minutes"])
 
 
 @transaction.atomic
