@@ -26,6 +26,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         from fitnesscrm.clients import demo
+        from fitnesscrm.scheduling import demo as schedule_demo
 
         created = 0
         for role, email, name in DEMO_USERS:
@@ -48,6 +49,12 @@ class Command(BaseCommand):
         audit_log.setLevel(logging.WARNING)
         try:
             counts = demo.load_demo_gym(password=DEMO_PASSWORD)
+            started_schedule = time.monotonic()
+            owner = User.objects.get(email=DEMO_USERS[0][1])
+            client = User.objects.get(email=DEMO_USERS[4][1])
+            timetable = schedule_demo.load_demo_schedule(
+                owner=owner, demo_client=getattr(client, "client_profile", None)
+            )
         finally:
             audit_log.setLevel(level)
         if counts is None:
@@ -57,6 +64,14 @@ class Command(BaseCommand):
                 f"Demo gym: {counts['trainers']} trainers, {counts['clients']} clients and leads "
                 f"({counts['leads']} in the pipeline), {counts['timeline']} timeline entries, "
                 f"{counts['tasks']} follow-up tasks ({time.monotonic() - started:.1f} s)."
+            )
+        if timetable is None:
+            self.stdout.write("Demo timetable: already there.")
+        else:
+            self.stdout.write(
+                f"Demo timetable: {timetable['sessions']} sessions ({timetable['classes']} "
+                f"classes), {timetable['bookings']} bookings, {timetable['waitlisted']} on "
+                f"waitlists ({time.monotonic() - started_schedule:.1f} s)."
             )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
