@@ -1,6 +1,7 @@
 """The demo timetable: classes and personal sessions that keep every scheduling rule."""
 
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -50,7 +51,7 @@ def test_no_trainer_and_no_room_is_in_two_sessions_at_once(demo):
                 by_owner.setdefault(row[column], []).append((row[2], row[3]))
         for spans in by_owner.values():
             spans.sort()
-            assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+            assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
 
 
 def test_seat_counts_match_the_bookings_and_never_pass_the_capacity(demo):

@@ -25,7 +25,12 @@ def test_a_session_takes_its_length_and_capacity_from_the_class_type(gym, front_
     start = in_days(2, 18)
 
     session = services.session_create(
-        actor=front_desk, trainer=gym.coach, kind="class", class_type=spin, room=room, starts_at=start
+        actor=front_desk,
+        trainer=gym.coach,
+        kind="class",
+        class_type=spin,
+        room=room,
+        starts_at=start,
     )
 
     assert session.title == "Spin"
@@ -102,9 +107,7 @@ def test_trainers_schedule_only_themselves(gym, trainer):
 
 
 def test_rescheduling_keeps_the_length_raises_the_sequence_and_moves_reminders(gym, front_desk):
-    session = services.session_create(
-        actor=front_desk, trainer=gym.coach, starts_at=in_days(3, 9)
-    )
+    session = services.session_create(actor=front_desk, trainer=gym.coach, starts_at=in_days(3, 9))
     booked = services.booking_create(actor=front_desk, session=session, client=gym.member).booking
     due_before = sorted(booked.reminders.values_list("due_at", flat=True))
 
@@ -328,6 +331,9 @@ def test_a_series_edit_that_collides_changes_nothing(gym, front_desk):
 
     with pytest.raises(Conflict, match="Blocker"):
         services.series_update(
-            actor=front_desk, session=_sessions(series.pk)[0], scope=services.ALL, start_time=time(8)
+            actor=front_desk,
+            session=_sessions(series.pk)[0],
+            scope=services.ALL,
+            start_time=time(8),
         )
     assert {timezone.localtime(s.starts_at).time() for s in _sessions(series.pk)} == {time(7)}
