@@ -58,9 +58,13 @@ worker: $(VENV)/.runtime
 	$(VENV)/bin/fitnesscrm worker
 
 # Load test on PostgreSQL with 100,000 clients (see docs/PERFORMANCE.md); DATABASE_URL overrides the database.
-.PHONY: bench
+.PHONY: bench bench-schedule
 bench: $(VENV)/.dev
 	@scripts/bench.sh
+
+# The schedule: a class opening for booking, and week views over 1,000,000 sessions.
+bench-schedule: $(VENV)/.dev
+	@scripts/bench-schedule.sh
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
