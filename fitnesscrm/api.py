@@ -134,3 +134,4 @@ def on_unexpected(request, exc: Exception):
 api.add_router("", "fitnesscrm.accounts.api.router")
 api.add_router("", "fitnesscrm.clients.api.router")
 api.add_router("", "fitnesscrm.trainers.api.router")
+api.add_router("", "fitnesscrm.scheduling.api.router")

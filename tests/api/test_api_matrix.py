@@ -12,16 +12,26 @@ until it gets a row here.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 
 import pytest
 from django.test import Client as HttpClient
+from django.utils import timezone
 
 from fitnesscrm.accounts import services as account_services
 from fitnesscrm.accounts.models import ApiKey
 from fitnesscrm.api import api
 from fitnesscrm.clients.models import Assignment, Client, TimelineEntry
+from fitnesscrm.scheduling.models import Booking, ClassType, Location, Room, Session
 from tests.api.test_errors import assert_api_error
-from tests.factories import Gym, build_gym
+from tests.factories import (
+    BookingFactory,
+    ClassSessionFactory,
+    Gym,
+    SessionFactory,
+    build_gym,
+    in_days,
+)
 
 ROLES = (
     "owner",
@@ -44,6 +54,17 @@ class KeyedGym(Gym):
     coach_key: ApiKey | None = None
 
 
+@dataclass
+class ScheduledGym(KeyedGym):
+    """The keyed gym with a timetable: who is booked where is in the module docstring."""
+
+    class_session: Session | None = None
+    open_class: Session | None = None
+    personal_session: Session | None = None
+    member_booking: Booking | None = None
+    stranger_booking: Booking | None = None
+
+
 def _statuses(*codes: int) -> dict[str, int]:
     assert len(codes) == len(ROLES)
     return dict(zip(ROLES, codes, strict=True))
@@ -56,6 +77,8 @@ class Row:
     expected: dict[str, int]
     ids: Callable[[Gym], dict] = lambda gym: {}
     body: Callable[[Gym], dict] | None = None
+    # Query parameters of a GET.
+    query: Callable[[Gym], dict] | None = None
     # For lists: which roles find the row's target record among the items.
     target: Callable[[Gym], int] | None = None
     sees: dict[str, bool] = field(default_factory=dict)
@@ -74,6 +97,26 @@ def _member(gym: Gym) -> dict:
 
 def _sees(*flags: bool) -> dict[str, bool]:
     return dict(zip(ROLES[:-1], flags, strict=True))
+
+
+EVERYONE_SIGNED_IN = _statuses(200, 200, 200, 200, 200, 200, 200, 401)
+MANAGERS_CREATE = _statuses(201, 201, 403, 403, 403, 403, 403, 401)
+MANAGERS_CHANGE = _statuses(200, 200, 403, 403, 403, 403, 403, 401)
+SEES_ALL = _sees(True, True, True, True, True, True, True)
+# The member's booking: staff who work with the member, and the member.
+SEES_MEMBER_BOOKING = _sees(True, True, True, False, True, True, False)
+
+
+def _class(gym) -> dict:
+    return {"session_id": gym.class_session.pk}
+
+
+def _member_booking(gym) -> dict:
+    return {"booking_id": gym.member_booking.pk}
+
+
+def _this_week(gym) -> dict:
+    return {"start": in_days(-1, 0).isoformat(), "end": in_days(7, 0).isoformat()}
 
 
 MATRIX = [
@@ -171,14 +214,179 @@ MATRIX = [
         _statuses(200, 200, 200, 200, 200, 200, 404, 401),
         lambda gym: {"trainer_id": gym.coach.pk},
     ),
+    # --- Scheduling: sessions ---
+    Row(
+        "GET",
+        "/sessions",
+        EVERYONE_SIGNED_IN,
+        query=_this_week,
+        # Staff see the whole timetable; clients the classes and their own sessions.
+        target=lambda gym: gym.personal_session.pk,
+        sees=_sees(True, True, True, True, True, False, False),
+    ),
+    Row(
+        "POST",
+        "/sessions",
+        # The member sees their own trainer but is not staff; the outsider does not see him.
+        _statuses(201, 201, 201, 403, 201, 403, 404, 401),
+        body=lambda gym: {"trainer": gym.coach.pk, "starts_at": in_days(3, 10).isoformat()},
+    ),
+    Row(
+        "GET",
+        "/sessions/{session_id}",
+        _statuses(200, 200, 200, 200, 200, 404, 404, 401),
+        lambda gym: {"session_id": gym.personal_session.pk},
+    ),
+    Row(
+        "PATCH",
+        "/sessions/{session_id}",
+        # Everyone sees the class; its trainer, the desk and managers change it.
+        _statuses(200, 200, 200, 403, 200, 403, 403, 401),
+        _class,
+        body=lambda gym: {"title": "Matrix spin"},
+    ),
+    Row(
+        "POST",
+        "/sessions/{session_id}/cancel",
+        _statuses(200, 200, 200, 403, 200, 403, 403, 401),
+        _class,
+        body=lambda gym: {"reason": "Matrix"},
+    ),
+    Row(
+        "GET",
+        "/sessions/{session_id}/bookings",
+        # The outsider sees the class, but not who is in it.
+        EVERYONE_SIGNED_IN,
+        _class,
+        target=lambda gym: gym.member_booking.pk,
+        sees=SEES_MEMBER_BOOKING,
+    ),
+    # --- Scheduling: bookings ---
+    Row(
+        "POST",
+        "/bookings",
+        # The member books themselves; the outsider may not book them; other_coach
+        # does not see the member.
+        _statuses(201, 201, 201, 404, 201, 201, 403, 401),
+        body=lambda gym: {"session_id": gym.open_class.pk, "client_id": gym.member.pk},
+    ),
+    Row(
+        "GET",
+        "/bookings",
+        EVERYONE_SIGNED_IN,
+        target=lambda gym: gym.member_booking.pk,
+        sees=SEES_MEMBER_BOOKING,
+    ),
+    Row(
+        "GET",
+        "/bookings/{booking_id}",
+        _statuses(200, 200, 200, 404, 200, 200, 404, 401),
+        _member_booking,
+    ),
+    Row(
+        "POST",
+        "/bookings/{booking_id}/cancel",
+        _statuses(200, 200, 200, 404, 200, 200, 404, 401),
+        _member_booking,
+        body=lambda gym: {},
+    ),
+    Row(
+        "POST",
+        "/bookings/{booking_id}/check-in",
+        # The member sees their booking but does not check themselves in.
+        _statuses(200, 200, 200, 404, 200, 403, 404, 401),
+        _member_booking,
+        body=lambda gym: {"status": "attended"},
+    ),
+    # --- Scheduling: what the schedule is built from ---
+    Row(
+        "GET",
+        "/class-types",
+        EVERYONE_SIGNED_IN,
+        target=lambda gym: gym.class_session.class_type_id,
+        sees=SEES_ALL,
+    ),
+    Row("POST", "/class-types", MANAGERS_CREATE, body=lambda gym: {"name": "Matrix yoga"}),
+    Row(
+        "GET",
+        "/class-types/{class_type_id}",
+        EVERYONE_SIGNED_IN,
+        lambda gym: {"class_type_id": gym.class_session.class_type_id},
+    ),
+    Row(
+        "PATCH",
+        "/class-types/{class_type_id}",
+        MANAGERS_CHANGE,
+        lambda gym: {"class_type_id": gym.class_session.class_type_id},
+        body=lambda gym: {"description": "Changed by the matrix"},
+    ),
+    Row(
+        "GET",
+        "/locations",
+        EVERYONE_SIGNED_IN,
+        target=lambda gym: gym.class_session.location_id,
+        sees=SEES_ALL,
+    ),
+    Row("POST", "/locations", MANAGERS_CREATE, body=lambda gym: {"name": "Matrix studio"}),
+    Row(
+        "PATCH",
+        "/locations/{location_id}",
+        MANAGERS_CHANGE,
+        lambda gym: {"location_id": gym.class_session.location_id},
+        body=lambda gym: {"address": "2 Low Street"},
+    ),
+    Row(
+        "GET",
+        "/rooms",
+        EVERYONE_SIGNED_IN,
+        target=lambda gym: gym.class_session.room_id,
+        sees=SEES_ALL,
+    ),
+    Row(
+        "POST",
+        "/rooms",
+        MANAGERS_CREATE,
+        body=lambda gym: {
+            "location": gym.class_session.location_id,
+            "name": "Matrix room",
+            "capacity": 10,
+        },
+    ),
+    Row(
+        "PATCH",
+        "/rooms/{room_id}",
+        MANAGERS_CHANGE,
+        lambda gym: {"room_id": gym.class_session.room_id},
+        body=lambda gym: {"capacity": 15},
+    ),
 ]
 
 
 @pytest.fixture
-def gym(trainer, client_user, outsider) -> KeyedGym:
+def gym(trainer, client_user, outsider) -> ScheduledGym:
     base = build_gym(trainer=trainer, client_user=client_user, outsider=outsider)
     key, _raw = account_services.api_key_create(user=trainer, name="Zapier")
-    return KeyedGym(**{f.name: getattr(base, f.name) for f in fields(Gym)}, coach_key=key)
+    class_session = ClassSessionFactory(
+        trainer=base.coach, starts_at=_in_minutes(30), ends_at=_in_minutes(90)
+    )
+    open_class = ClassSessionFactory(
+        trainer=base.coach, class_type=class_session.class_type, room=class_session.room,
+        starts_at=in_days(1, 18),
+    )  # fmt: skip
+    personal_session = SessionFactory(trainer=base.other_coach, starts_at=in_days(2, 9))
+    return ScheduledGym(
+        **{f.name: getattr(base, f.name) for f in fields(Gym)},
+        coach_key=key,
+        class_session=class_session,
+        open_class=open_class,
+        personal_session=personal_session,
+        member_booking=BookingFactory(session=class_session, client=base.member),
+        stranger_booking=BookingFactory(session=personal_session, client=base.stranger),
+    )
+
+
+def _in_minutes(minutes: int):
+    return timezone.now().replace(microsecond=0) + timedelta(minutes=minutes)
 
 
 @pytest.fixture
@@ -206,7 +414,7 @@ def caller(owner, manager, trainer, front_desk, client_user, outsider, gym):
 def _call(http: HttpClient, row: Row, url: str, gym: Gym):
     body = row.body(gym) if row.body else None
     if body is None:
-        return getattr(http, row.method.lower())(url)
+        return getattr(http, row.method.lower())(url, row.query(gym) if row.query else None)
     return getattr(http, row.method.lower())(url, json.dumps(body), content_type="application/json")
 
 
@@ -217,6 +425,11 @@ def _snapshot(gym: Gym) -> tuple:
         TimelineEntry.objects.count(),
         list(Assignment.objects.order_by("pk").values_list("pk", "is_primary", "end_date")),
         list(ApiKey.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(Session.objects.order_by("pk").values_list("pk", "title", "status", "starts_at")),
+        list(Booking.objects.order_by("pk").values_list("pk", "status", "checked_in_at")),
+        list(ClassType.objects.order_by("pk").values_list("pk", "name", "description")),
+        list(Location.objects.order_by("pk").values_list("pk", "name", "address")),
+        list(Room.objects.order_by("pk").values_list("pk", "name", "capacity")),
     )
 
 
@@ -228,8 +441,16 @@ def test_each_role_gets_the_expected_answer(row: Row, role: str, gym, caller):
     expected = row.expected[role]
     assert response.status_code == expected, (row.key, role, response.content[:300])
     if expected >= 400:
-        codes = {401: "not_authenticated", 403: "forbidden", 404: "not_found"}
-        assert_api_error(response, expected, codes[expected])
+        # A 403 may name the rule that refused (a trainer's colleague's session, a booking
+        # for someone else); 401 and 404 say nothing more.
+        codes = {
+            401: {"not_authenticated"},
+            403: {"forbidden", "not_your_session", "not_yourself"},
+            404: {"not_found"},
+        }
+        code = response.json().get("code") if response.status_code == expected else None
+        assert code in codes[expected], (row.key, role, code)
+        assert_api_error(response, expected, code)
         key_prefix = gym.coach_key.prefix.encode()
         for secret in (b"Cleo", b"cleo.member", b"Asthma", b"Knee", key_prefix):
             assert secret not in response.content
