@@ -27,4 +27,16 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
         every=timedelta(days=1),
         description="Delete the records of background tasks finished long ago.",
     ),
+    Periodic(
+        "scheduling.reminders_send",
+        "fitnesscrm.scheduling.tasks.send_due_reminders",
+        every=timedelta(minutes=1),
+        description="Send the session reminders that are due (each claimed by one worker).",
+    ),
+    Periodic(
+        "scheduling.idempotency_keys_prune",
+        "fitnesscrm.scheduling.tasks.idempotency_keys_prune",
+        every=timedelta(hours=1),
+        description="Delete the Idempotency-Keys of API bookings older than 24 hours.",
+    ),
 )

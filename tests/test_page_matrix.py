@@ -252,6 +252,25 @@ def _coach(world: World) -> dict:
     return {"trainer_id": world.coach.pk}
 
 
+def _session(world: World) -> dict:
+    return {"session_id": world.session.pk}
+
+
+def _booking(world: World) -> dict:
+    return {"booking_id": world.booking.pk}
+
+
+def _this_week(world: World) -> dict:
+    return {"start": in_days(0, 0).isoformat(), "end": in_days(7, 0).isoformat()}
+
+
+# `session` is `trainer`'s: `other_trainer` sees it in the timetable but may not change it.
+OWN_SESSION = (200, 200, 200, 403, 200, 403, 403, L)
+# Setup is for owners and managers: an empty form is shown again, a toggle redirects.
+SETUP_FORM = (400, 400, 403, 403, 403, 403, 403, L)
+SETUP_DONE = (302, 302, 403, 403, 403, 403, 403, L)
+
+
 # For each client id: owners, managers, the front desk and the member's trainer see the
 # member; another trainer gets 404 as if the record did not exist.
 CLIENT_PAGE = (200, 200, 200, 404, 200, 403, 403, L)
@@ -424,8 +443,151 @@ PAGES: dict[str, Page] = {
         ids=lambda world: {"user_id": world.users["trainer"].pk},
     ),
     # --- Scheduling: the calendar, sessions, bookings, setup (views/, urls.py)
+    "scheduling:calendar": Page(get=_answers(*STAFF), post=every(405)),
+    "scheduling:events": Page(get=_answers(*STAFF), post=every(405), query=_this_week),
+    "scheduling:session-list": Page(get=_answers(*STAFF), post=every(405)),
+    "scheduling:session-create": Page(
+        get=_answers(*STAFF), post=_answers(400, 400, 400, 400, 400, 403, 403, L)
+    ),
+    # Every member of staff reads the timetable; a trainer changes only their own sessions
+    # and sees only the bookings of their sessions and their clients.
+    "scheduling:session-detail": Page(get=_answers(*STAFF), post=every(405), ids=_session),
+    "scheduling:session-edit": Page(
+        get=_answers(*OWN_SESSION),
+        post=_answers(400, 400, 400, 403, 400, 403, 403, L),
+        ids=_session,
+    ),
+    "scheduling:session-move": Page(
+        get=every(405), post=_answers(400, 400, 400, 403, 400, 403, 403, L), ids=_session
+    ),
+    "scheduling:session-cancel": Page(
+        get=_answers(*OWN_SESSION),
+        post=_answers(302, 302, 302, 403, 302, 403, 403, L),
+        ids=_session,
+    ),
+    "scheduling:booking-add": Page(
+        get=every(405), post=_answers(400, 400, 400, 403, 400, 403, 403, L), ids=_session
+    ),
+    # Check-in opens an hour before the start: the answer is the page with that message.
+    "scheduling:check-in-all": Page(
+        get=every(405), post=_answers(302, 302, 302, 403, 302, 403, 403, L), ids=_session
+    ),
+    "scheduling:booking-cancel": Page(
+        get=every(405), post=_answers(302, 302, 302, 404, 302, 403, 403, L), ids=_booking
+    ),
+    "scheduling:booking-attendance": Page(
+        get=every(405), post=_answers(302, 302, 302, 404, 302, 403, 403, L), ids=_booking
+    ),
+    "scheduling:setup-locations": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    "scheduling:setup-location": Page(
+        get=_answers(*MANAGEMENT),
+        post=_answers(*SETUP_FORM),
+        ids=lambda world: {"location_id": world.location.pk},
+    ),
+    "scheduling:setup-location-active": Page(
+        get=every(405),
+        post=_answers(*SETUP_DONE),
+        ids=lambda world: {"location_id": world.location.pk},
+    ),
+    "scheduling:setup-rooms": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    "scheduling:setup-room": Page(
+        get=_answers(*MANAGEMENT),
+        post=_answers(*SETUP_FORM),
+        ids=lambda world: {"room_id": world.room.pk},
+    ),
+    "scheduling:setup-room-active": Page(
+        get=every(405), post=_answers(*SETUP_DONE), ids=lambda world: {"room_id": world.room.pk}
+    ),
+    "scheduling:setup-class-types": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    "scheduling:setup-class-type": Page(
+        get=_answers(*MANAGEMENT),
+        post=_answers(*SETUP_FORM),
+        ids=lambda world: {"class_type_id": world.class_type.pk},
+    ),
+    "scheduling:setup-class-type-active": Page(
+        get=every(405),
+        post=_answers(*SETUP_DONE),
+        ids=lambda world: {"class_type_id": world.class_type.pk},
+    ),
+    # Managers read the owner's policy; only the owner changes it.
+    "scheduling:policy": Page(
+        get=_answers(*MANAGEMENT), post=_answers(400, 403, 403, 403, 403, 403, 403, L)
+    ),
     # --- Scheduling: calendar feeds (feed_views.py, urls_feeds.py)
+    # The feed itself is public: its secret token (here `trainer`'s) is the only credential,
+    # so every visitor gets the same calendar, and it names no client of a class.
+    "feeds:feed": Page(
+        get=every(200),
+        post=every(405),
+        ids=lambda world: {
+            "token": CalendarFeed.objects.get_or_create(trainer=world.coach)[0].token
+        },
+    ),
+    # A trainer's feed address: the trainer and management; other staff are refused.
+    "feeds:trainer": Page(
+        get=_answers(200, 200, 200, 403, 403, 403, 403, L), post=every(405), ids=_coach
+    ),
+    "feeds:trainer-rotate": Page(
+        get=every(405), post=_answers(302, 302, 302, 403, 403, 403, 403, L), ids=_coach
+    ),
+    # A client's own feed address, in the portal.
+    "feeds:portal": Page(get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405)),
+    "feeds:portal-rotate": Page(
+        get=every(405), post=_answers(403, 403, 403, 403, 403, 302, 302, L)
+    ),
     # --- Scheduling: availability and the portal (views_availability.py, views_portal.py)
+    # Owners and managers pick a trainer; a trainer goes straight to their own hours.
+    "availability:index": Page(get=_answers(200, 200, 302, 302, 403, 403, 403, L), post=every(405)),
+    # The coach's hours: the coach and management; another trainer and the desk are refused.
+    "availability:trainer": Page(
+        get=_answers(200, 200, 200, 403, 403, 403, 403, L),
+        post=_answers(302, 302, 302, 403, 403, 403, 403, L),
+        ids=_coach,
+    ),
+    "availability:time-off-add": Page(
+        get=every(405), post=_answers(400, 400, 400, 403, 403, 403, 403, L), ids=_coach
+    ),
+    "availability:time-off-remove": Page(
+        get=every(405),
+        post=_answers(302, 302, 302, 403, 403, 403, 403, L),
+        prepare=lambda world: TimeOff.objects.create(
+            trainer=world.coach, starts_at=in_days(5, 8), ends_at=in_days(5, 18)
+        ),
+        ids=lambda world: {
+            "trainer_id": world.coach.pk,
+            "time_off_id": TimeOff.objects.get(trainer=world.coach).pk,
+        },
+    ),
+    # The portal's schedule: clients only. The member is already in the class (a message),
+    # the outsider gets a seat; someone else's booking or trainer is a 404.
+    "portal-schedule:timetable": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405)
+    ),
+    "portal-schedule:book": Page(
+        get=every(405),
+        post=_answers(403, 403, 403, 403, 403, 302, 302, L),
+        data=lambda world: {"session": world.session.pk},
+    ),
+    "portal-schedule:bookings": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405)
+    ),
+    "portal-schedule:cancel": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 404, L),
+        post=_answers(403, 403, 403, 403, 403, 302, 404, L),
+        query=lambda world: {"booking": world.booking.pk},
+        data=lambda world: {"booking": world.booking.pk},
+    ),
+    "portal-schedule:trainer": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 404, L),
+        post=every(405),
+        query=lambda world: {"trainer": world.coach.pk},
+    ),
+    # The coach has no working hours in this world: the member is told the time is taken.
+    "portal-schedule:trainer-book": Page(
+        get=every(405),
+        post=_answers(403, 403, 403, 403, 403, 302, 404, L),
+        data=lambda world: {"trainer": world.coach.pk, "starts_at": in_days(2, 10).isoformat()},
+    ),
     # --- Operations
     "health-live": Page(get=every(200), post=every(405)),
     "health-ready": Page(get=every(200), post=every(405)),
@@ -445,6 +607,15 @@ NOT_STAFF_PAGES = {
     "accounts:password-reset-complete",
     "clients:photo",
     "clients:portal-profile",
+    "feeds:feed",
+    "feeds:portal",
+    "feeds:portal-rotate",
+    "portal-schedule:timetable",
+    "portal-schedule:book",
+    "portal-schedule:bookings",
+    "portal-schedule:cancel",
+    "portal-schedule:trainer",
+    "portal-schedule:trainer-book",
     "health-live",
     "health-ready",
 }

@@ -40,7 +40,7 @@ def collisions(
     session (or time off) by id and time, for the page and for the API's 409.
     """
     overlapping = (
-        Session.objects.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+        Session.objects.overlapping(starts_at, ends_at)
         .exclude(status=SessionStatus.CANCELLED)
         .exclude(pk__in=list(exclude_ids))
         .select_related("trainer__user", "room")

@@ -124,8 +124,9 @@ class Series(models.Model):
 
     `rrule` holds FREQ=WEEKLY with BYDAY and either COUNT or UNTIL (a local date);
     `first_day` and `start_time` are the local date and wall-clock time of the first
-    occurrence, `time_zone` the zone it is expanded in. Sessions point back here; an edit of "this and the
-    following" ends this series before the occurrence and starts a new one.
+    occurrence, `time_zone` the zone it is expanded in. Sessions point back here; an
+    edit of "this and the following" ends this series before the occurrence and starts
+    a new one.
     """
 
     kind = models.CharField("kind", max_length=20, choices=Kind.choices, default=Kind.CLASS)
@@ -153,6 +154,19 @@ class Series(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SessionQuerySet(models.QuerySet):
+    def overlapping(self, start, end) -> "SessionQuerySet":
+        """Sessions that overlap [start, end), found through an index on the start.
+
+        No session lasts longer than MAX_SESSION_LENGTH, so the lower bound on the
+        start is implied; with it, the (trainer, starts_at), (room, starts_at) and
+        (starts_at) indexes read only the range, not a trainer's whole history.
+        """
+        return self.filter(
+            starts_at__lt=end, starts_at__gt=start - MAX_SESSION_LENGTH, ends_at__gt=start
+        )
 
 
 class Session(models.Model):
@@ -228,6 +242,8 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "session"

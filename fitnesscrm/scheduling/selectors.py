@@ -98,7 +98,7 @@ def session_list(
     The range is bounded by the caller (MAX_RANGE_DAYS); `client_id` keeps the
     sessions that client holds a live booking in, among those the caller may see.
     """
-    sessions = visible_sessions(user).filter(starts_at__lt=end, ends_at__gt=start)
+    sessions = visible_sessions(user).overlapping(start, end)
     if trainer_id is not None:
         sessions = sessions.filter(trainer_id=trainer_id)
     if room_id is not None:

@@ -1,10 +1,24 @@
-"""Background work of scheduling: booking emails."""
+"""Background work of scheduling: booking emails and reminders."""
 
 from django.tasks import task
 
-from fitnesscrm.scheduling import emails
+from fitnesscrm.scheduling import emails, reminder_sending
 
 
 @task(queue_name="email")
 def send_booking_email(*, booking_id: int, event: str) -> None:
     emails.booking_email_send(booking_id=booking_id, event=event)
+
+
+@task(queue_name="email")
+def send_due_reminders() -> dict:
+    """Every minute (fitnesscrm/periodic.py): the reminders that are due, each sent once."""
+    return reminder_sending.reminders_send_due().as_dict()
+
+
+@task()
+def idempotency_keys_prune() -> int:
+    """Hourly (fitnesscrm/periodic.py): forget the Idempotency-Keys older than 24 hours."""
+    from fitnesscrm.scheduling.api import idempotency
+
+    return idempotency.prune()

@@ -1,5 +1,12 @@
 """Every write to the schedule: sessions and series, bookings and attendance."""
 
+from fitnesscrm.scheduling.services.availability import (
+    Hours,
+    self_booking_create,
+    time_off_add,
+    time_off_remove,
+    working_hours_set,
+)
 from fitnesscrm.scheduling.services.bookings import (
     BookingResult,
     booking_cancel,
@@ -9,6 +16,7 @@ from fitnesscrm.scheduling.services.bookings import (
     promote_waitlist,
     session_check_in_all,
 )
+from fitnesscrm.scheduling.services.feeds import calendar_feed_get_or_create, calendar_feed_rotate
 from fitnesscrm.scheduling.services.merge import bookings_merge
 from fitnesscrm.scheduling.services.sessions import (
     ALL,
@@ -41,12 +49,15 @@ __all__ = [
     "SCOPES",
     "THIS",
     "BookingResult",
+    "Hours",
     "SeriesPlan",
     "booking_cancel",
     "booking_create",
     "booking_set_attendance",
     "bookings_merge",
     "business_zone",
+    "calendar_feed_get_or_create",
+    "calendar_feed_rotate",
     "class_type_create",
     "class_type_update",
     "is_late",
@@ -56,6 +67,7 @@ __all__ = [
     "room_create",
     "room_update",
     "scheduling_settings_update",
+    "self_booking_create",
     "series_cancel",
     "series_create",
     "series_update",
@@ -64,4 +76,7 @@ __all__ = [
     "session_complete",
     "session_create",
     "session_update",
+    "time_off_add",
+    "time_off_remove",
+    "working_hours_set",
 ]
