@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from fitnesscrm.ops.management.commands.serve import gunicorn_options
+from tests.collecting import image_like_pythonpath
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -80,7 +81,11 @@ def server(tmp_path):
     the hashed files from the manifest, so a server without it cannot render them.
     """
     env = production_env(tmp_path)
-    collected = fitnesscrm("collectstatic", "--noinput", env=env)
+    collected = fitnesscrm(
+        "collectstatic",
+        "--noinput",
+        env={**env, "PYTHONPATH": image_like_pythonpath(tmp_path)},
+    )
     assert collected.returncode == 0, collected.stderr
     assert fitnesscrm("migrate", "--noinput", env=env).returncode == 0
     created = fitnesscrm(
