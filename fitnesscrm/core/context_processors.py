@@ -10,7 +10,7 @@ from fitnesscrm.core.permissions import (
     manages_staff,
     role_of,
 )
-from fitnesscrm.core.roles import HOME_URL_NAMES
+from fitnesscrm.core.roles import HOME_URL_NAMES, Role
 
 
 def _link(label: str, url_name: str, name: str) -> list[dict]:
@@ -23,25 +23,51 @@ def navigation(user) -> list[dict]:
         return []
     items = [{"label": "Home", "url": reverse(HOME_URL_NAMES[role]), "name": "home"}]
     if is_staff_member(user):
+        items += _link("Schedule", "scheduling:calendar", "schedule")
         items += _link("Clients", "clients:list", "clients")
         items += _link("Leads", "clients:leads", "leads")
         items += _link("Tasks", "clients:tasks", "tasks")
         items += _link("Trainers", "trainers:list", "trainers")
+    if role == Role.TRAINER:
+        items += _link("Availability", "availability:index", "availability")
     if manages_staff(user):
         items += _link("Staff", "trainers:staff", "staff")
-    if role == "client":
+    if role == Role.CLIENT:
+        items += _link("Classes", "portal-schedule:timetable", "classes")
+        items += _link("My bookings", "portal-schedule:bookings", "bookings")
         items += _link("My profile", "clients:portal-profile", "profile")
     if can_view_audit_log(user):
         items.append({"label": "Audit log", "url": reverse("audit-log"), "name": "audit"})
+    return items
+
+
+def account_menu(user) -> list[dict]:
+    """Links of the user menu (beside the avatar), above "Change password"."""
+    items = []
+    if role_of(user) in (Role.OWNER, Role.MANAGER, Role.TRAINER):
+        items += _link("Working hours and time off", "availability:index", "availability")
     if can_manage_api_keys(user):
         items.append({"label": "API keys", "url": reverse("accounts:api-keys"), "name": "api-keys"})
         items.append({"label": "API docs", "url": "/api/v1/docs", "name": "api-docs"})
     return items
 
 
+def _mark_current(items: list[dict], path: str) -> list[dict]:
+    """The item whose address is the longest prefix of `path` is the current one."""
+    matches = [item for item in items if path == item["url"] or (
+        item["name"] != "home" and path.startswith(item["url"])
+    )]  # fmt: skip
+    current = max(matches, key=lambda item: len(item["url"]), default=None)
+    for item in items:
+        item["current"] = item is current
+    return items
+
+
 def shell(request) -> dict:
     user = getattr(request, "user", None)
+    items = navigation(user) if user is not None else []
     return {
         "product_name": settings.SITE_NAME,
-        "nav_items": navigation(user) if user is not None else [],
+        "nav_items": _mark_current(items, request.path),
+        "account_items": account_menu(user) if user is not None else [],
     }
