@@ -17,6 +17,7 @@ from fitnesscrm.clients.models import EntryKind, LeadStage, Status, TimelineEntr
 from fitnesscrm.core.errors import Forbidden
 from fitnesscrm.core.permissions import manages_staff, role_of
 from fitnesscrm.core.roles import Role
+from fitnesscrm.scheduling import selectors as scheduling_selectors
 from fitnesscrm.trainers import selectors as trainer_selectors
 from fitnesscrm.trainers.models import EXPIRY_WARNING_DAYS, Certification, Trainer
 
@@ -285,6 +286,13 @@ def trainer_dashboard(*, user) -> dict:
     data = dict(_cached(_cache_key(Role.TRAINER.value, user.pk), compute))
     data["tasks"] = _open_tasks(user)
     data["trainer"] = trainer_selectors.trainer_of_user(user)
+    data["today"] = (
+        scheduling_selectors.day_sessions(
+            user=user, day=timezone.localdate(), trainer_id=data["trainer"].pk
+        )
+        if data["trainer"]
+        else []
+    )
     data["expiry_days"] = EXPIRY_WARNING_DAYS
     return data
 
@@ -302,6 +310,7 @@ def front_desk_dashboard(*, user) -> dict:
     return {
         "tasks": _open_tasks(user, due_by=timezone.localdate()),
         "recent_leads": list(leads),
+        "today": scheduling_selectors.day_sessions(user=user, day=timezone.localdate()),
     }
 
 

@@ -260,3 +260,19 @@ def room_list(*, location_id: int | None = None) -> QuerySet[Room]:
 def class_type_list(*, include_inactive: bool = False) -> QuerySet[ClassType]:
     types = ClassType.objects.all()
     return types if include_inactive else types.filter(is_active=True)
+
+
+def day_sessions(*, user, day, trainer_id: int | None = None, limit: int = 12) -> list[Session]:
+    """The sessions of one local day (not cancelled), in start order: the homes' "Today"."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return list(
+        session_list(
+            user=user, start=start, end=end, trainer_id=trainer_id, include_cancelled=False
+        )[:limit]
+    )

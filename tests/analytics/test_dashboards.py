@@ -15,8 +15,11 @@ from fitnesscrm.core.roles import Role
 from fitnesscrm.trainers.models import Trainer
 from tests.factories import (
     AssignmentFactory,
+    BookingFactory,
     CertificationFactory,
+    ClassSessionFactory,
     LeadFactory,
+    SessionFactory,
     TimelineEntryFactory,
     TrainerFactory,
     UserFactory,
@@ -282,6 +285,26 @@ def test_the_trainer_home_lists_their_clients_tasks_and_certifications(trainer, 
     assert f'href="/trainers/{gym.coach.pk}/"' in html
 
 
+def test_the_trainer_home_lists_their_sessions_of_today_only(trainer, login, gym):
+    now = timezone.localtime()
+    today_late = now.replace(hour=23, minute=0, second=0, microsecond=0)
+    SessionFactory(
+        trainer=gym.coach, title="Ann's session", starts_at=today_late - timedelta(hours=1)
+    )
+    SessionFactory(
+        trainer=gym.coach, title="Cancelled one", starts_at=today_late, status="cancelled"
+    )
+    SessionFactory(trainer=gym.coach, title="Tomorrow's", starts_at=today_late + timedelta(days=1))
+    SessionFactory(
+        trainer=gym.colleague, title="Colleague's", starts_at=today_late - timedelta(hours=1)
+    )
+
+    data, html = dashboard(login, trainer)
+
+    assert [s.title for s in data["today"]] == ["Ann's session"]
+    assert "Colleague&#x27;s" not in html and "Tomorrow&#x27;s" not in html
+
+
 def test_a_trainer_without_a_profile_is_told_so(trainer, login):
     data, html = dashboard(login, trainer)
 
@@ -302,6 +325,19 @@ def test_the_front_desk_sees_today_and_overdue_tasks_but_not_later_ones(front_de
 
     assert [t.title for t in data["tasks"]["items"]] == ["Overdue", "Due today"]
     assert "Next week" not in html
+
+
+def test_the_front_desk_sees_every_session_of_today_with_its_seats(front_desk, login):
+    today_late = timezone.localtime().replace(hour=23, minute=0, second=0, microsecond=0)
+    spin = ClassSessionFactory(title="Evening spin", starts_at=today_late - timedelta(hours=2))
+    BookingFactory(session=spin)
+    SessionFactory(title="Late PT", starts_at=today_late)
+
+    data, html = dashboard(login, front_desk)
+
+    assert [s.title for s in data["today"]] == ["Evening spin", "Late PT"]
+    assert f'href="/schedule/sessions/{spin.pk}/"' in html
+    assert "1/12" in html
 
 
 def test_the_front_desk_search_box_sends_the_query_to_the_client_list(front_desk, login):
