@@ -6,6 +6,9 @@ from django.test import Client
 from fitnesscrm.core.roles import Role
 from tests.factories import PASSWORD, UserFactory
 
+# Chromium fixtures (browser, new_page, page, sign_in, …) for any module's browser tests.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):

@@ -1,17 +1,13 @@
 """The app shell in a real browser: CSP, small screens, dark mode, and how it looks."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from fitnesscrm.core.roles import Role
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser_fixtures import DESKTOP, PHONE, page_width
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-def page_width(page: Page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 def test_the_login_and_home_pages_log_no_console_errors(live_server, page, sign_in, console):

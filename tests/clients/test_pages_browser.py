@@ -1,19 +1,11 @@
-"""The client pages in a real browser: live search, bulk selection, the lead board, small screens.
-
-Reuses the browser fixtures of tests/browser, with Chromium opened for this module only
-(while Playwright's sync API is open, async_to_sync() in other tests would refuse to run).
-"""
-
-import os
-from collections.abc import Iterator
+"""The client pages in a real browser: live search, bulk selection, the lead board, phones."""
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
 from fitnesscrm.clients.models import Client, LeadStage
 from fitnesscrm.core.roles import Role
-from tests.browser import conftest as shell
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.browser_fixtures import DESKTOP, PHONE, page_width
 from tests.factories import (
     AssignmentFactory,
     ClientFactory,
@@ -24,43 +16,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.browser
 
-# The shell's page fixtures, used here with this module's own Chromium (below).
-artifacts = shell.artifacts
-console = shell.console
-new_page = shell.new_page
-page = shell.page
-sign_in = shell.sign_in
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Browser tests need Chromium at {CHROMIUM}.", pytrace=False)
-        pytest.skip(f"Browser tests need Chromium at {CHROMIUM}.")
-    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if saved is None:
-            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
-
 
 @pytest.fixture
 def desk_user(db):
     return UserFactory(role=Role.FRONT_DESK, email="desk@example.test", full_name="Dana Desk")
-
-
-def page_width(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 def test_typing_a_search_updates_the_results_in_place(live_server, page, sign_in, desk_user):

@@ -1,10 +1,6 @@
 """The schedule in a real browser: the week view, dragging a session to a free time and onto
 a conflict, the phone's list view, and every schedule page on a desktop and a phone."""
 
-# The browser fixtures live in tests/browser/conftest.py; imported here, tests take them as
-# arguments, which ruff reads as redefinitions.
-# ruff: noqa: F811
-
 from datetime import timedelta
 
 import pytest
@@ -12,15 +8,7 @@ from playwright.sync_api import Page, expect
 
 from fitnesscrm.core.roles import Role
 from fitnesscrm.scheduling.models import Session
-from tests.browser.conftest import (  # noqa: F401
-    DESKTOP,
-    PHONE,
-    artifacts,
-    browser,
-    console,
-    new_page,
-    sign_in,
-)
+from tests.browser_fixtures import DESKTOP, PHONE, page_width
 from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
@@ -139,7 +127,7 @@ def test_a_phone_gets_the_list_view(live_server, new_page, sign_in, schedule, ar
     expect(page.locator(".fc-list")).to_be_visible()
     expect(_event(page, "Spin")).to_be_visible()
     expect(_event(page, "Strength block")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     page.screenshot(path=artifacts / "schedule-phone.png", full_page=True)
 
 
@@ -164,7 +152,7 @@ def test_every_schedule_page_renders_within_the_policy(
     for name, path in pages.items():
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("main h1").first).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], name
+        assert page_width(page) <= viewport["width"], name
         page.screenshot(path=artifacts / f"schedule-{name}-{size}.png", full_page=True)
 
 

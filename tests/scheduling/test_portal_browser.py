@@ -1,56 +1,18 @@
-"""The client's schedule on a phone: book a class, book a slot with the trainer, cancel.
+"""The client's schedule on a phone: book a class, book a slot with the trainer, cancel."""
 
-Reuses the browser fixtures of tests/browser, with Chromium opened for this module only
-(while Playwright's sync API is open, async_to_sync() in other tests would refuse to run).
-"""
-
-import os
-from collections.abc import Iterator
 from datetime import time
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
 from fitnesscrm.scheduling.models import Booking, BookingStatus, Kind, WorkingHours
-from tests.browser import conftest as shell
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP
+from tests.browser_fixtures import DESKTOP, page_width
 from tests.factories import BookingFactory, ClassSessionFactory, build_gym, in_days
 
 pytestmark = pytest.mark.browser
 
-artifacts = shell.artifacts
-console = shell.console
-new_page = shell.new_page
-sign_in = shell.sign_in
-
 # A phone the size of most in use today.
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Browser tests need Chromium at {CHROMIUM}.", pytrace=False)
-        pytest.skip(f"Browser tests need Chromium at {CHROMIUM}.")
-    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if saved is None:
-            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
-
-
-def page_width(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 @pytest.fixture

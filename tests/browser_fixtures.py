@@ -1,4 +1,8 @@
-"""Chromium driven by Playwright against the live test server, one fresh context per test."""
+"""Chromium driven by Playwright against the live test server, one fresh context per test.
+
+A plugin of the whole suite (tests/conftest.py), so that any test module can take
+`page`, `new_page`, `sign_in`, … as arguments.
+"""
 
 import os
 from collections.abc import Callable, Iterator
@@ -20,16 +24,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One Chromium for the browser tests, closed when they are done.
+    """One Chromium for a module's browser tests, closed when the module is done.
 
-    Package scope, not session: while Playwright's sync API is open, an asyncio loop
+    Module scope, not session: while Playwright's sync API is open, an asyncio loop
     runs in this thread, and async_to_sync() in any later test would refuse to run.
     """
     if not CHROMIUM.exists():
@@ -132,3 +136,8 @@ def sign_in(live_server) -> Callable[[Page, object], None]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def page_width(page: Page) -> int:
+    """How wide the page's content is: wider than the viewport means it scrolls sideways."""
+    return page.evaluate("document.documentElement.scrollWidth")
