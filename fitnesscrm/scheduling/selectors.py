@@ -186,6 +186,30 @@ def waitlist_position(booking: Booking) -> int | None:
     return ahead.count() + 1
 
 
+def with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Annotate `ahead`: the waitlisted bookings of the same session before each one.
+
+    A subquery rather than a count per row, so a list costs one query however long
+    the waitlist; it counts the whole waitlist, not only the part the caller sees.
+    The position of a waitlisted booking is `ahead + 1`.
+    """
+    from django.db.models import Count, IntegerField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    ahead = (
+        Booking.objects.filter(session=OuterRef("session_id"), status=BookingStatus.WAITLISTED)
+        .filter(
+            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
+            | Q(waitlisted_at=OuterRef("waitlisted_at"), id__lt=OuterRef("id"))
+        )
+        .order_by()
+        .values("session")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return bookings.annotate(ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)))
+
+
 def client_bookings(*, user, client: Client) -> QuerySet[Booking]:
     """Every booking of `client` that `user` may see, newest session first."""
     return (

@@ -10,8 +10,6 @@ from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +25,6 @@ from fitnesscrm.core.permissions import role_required
 from fitnesscrm.core.roles import Role
 from fitnesscrm.scheduling import availability, selectors, services
 from fitnesscrm.scheduling.models import (
-    Booking,
     BookingSource,
     BookingStatus,
     Kind,
@@ -79,22 +76,6 @@ def _week(raw: str | None, *, today: date, last_day: date) -> Week:
         previous=max(start - step, today) if start > today else None,
         next=start + step if start + step <= last_day else None,
     )
-
-
-def _with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
-    """Each booking with `ahead`: waitlisted bookings before it (one query for the list)."""
-    ahead = (
-        Booking.objects.filter(session=OuterRef("session"), status=BookingStatus.WAITLISTED)
-        .filter(
-            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
-            | Q(waitlisted_at=OuterRef("waitlisted_at"), pk__lt=OuterRef("pk"))
-        )
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return bookings.annotate(ahead=Coalesce(Subquery(ahead), Value(0)))
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -157,7 +138,7 @@ def timetable(request: HttpRequest) -> HttpResponse:
     sessions = list(sessions[:200])
     mine = {
         b.session_id: b
-        for b in _with_waitlist_position(
+        for b in selectors.with_waitlist_position(
             selectors.visible_bookings(request.user).filter(
                 session__in=[s.pk for s in sessions], status__in=ACTIVE
             )
@@ -233,7 +214,7 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     window = timedelta(hours=policy.late_cancel_hours)
     mine = selectors.client_bookings(user=request.user, client=client)
     upcoming = list(
-        _with_waitlist_position(
+        selectors.with_waitlist_position(
             mine.filter(status__in=ACTIVE, session__starts_at__gt=now).order_by(
                 "session__starts_at", "id"
             )

@@ -19,7 +19,6 @@ from fitnesscrm.scheduling.api.common import (
     invalid,
     missing,
     page,
-    with_waitlist_position,
 )
 from fitnesscrm.scheduling.api.idempotency import HEADER, idempotent
 from fitnesscrm.scheduling.models import BookingSource, BookingStatus
@@ -124,7 +123,7 @@ def _booking_list(user, filters: BookingFilters) -> QuerySet:
         bookings = bookings.filter(session_id=filters.session)
     if filters.status:
         bookings = bookings.filter(status=filters.status)
-    return with_waitlist_position(
+    return selectors.with_waitlist_position(
         bookings.select_related("session", "client").order_by("-session__starts_at", "-id")
     )
 

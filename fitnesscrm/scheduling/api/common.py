@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
@@ -235,26 +234,6 @@ class BookingPage(Schema):
     limit: int
     offset: int
     items: list[BookingOut]
-
-
-def with_waitlist_position(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
-    """Annotate `ahead`: the waitlisted bookings of the same session before each one.
-
-    A subquery rather than a count per row, so a page costs one query however long
-    the waitlist; it counts the whole waitlist, not only the part the caller sees.
-    """
-    ahead = (
-        Booking.objects.filter(session=OuterRef("session_id"), status=BookingStatus.WAITLISTED)
-        .filter(
-            Q(waitlisted_at__lt=OuterRef("waitlisted_at"))
-            | Q(waitlisted_at=OuterRef("waitlisted_at"), id__lt=OuterRef("id"))
-        )
-        .order_by()
-        .values("session")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return bookings.annotate(ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)))
 
 
 def booking_out(booking: Booking) -> dict:

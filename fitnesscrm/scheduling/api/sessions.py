@@ -33,7 +33,6 @@ from fitnesscrm.scheduling.api.common import (
     session_detail,
     sessions_out,
     text,
-    with_waitlist_position,
 )
 from fitnesscrm.scheduling.models import MAX_CAPACITY, ClassType, Location, Room, Series
 from fitnesscrm.trainers import selectors as trainer_selectors
@@ -454,7 +453,9 @@ def session_booking_list(request, session_id: int, params: Query[PageParams]):
     """
     user = request.auth
     session = selectors.session_get(user=user, session_id=session_id)
-    bookings = with_waitlist_position(selectors.session_bookings(user=user, session=session))
+    bookings = selectors.with_waitlist_position(
+        selectors.session_bookings(user=user, session=session)
+    )
 
     def build(rows):
         for booking in rows:
