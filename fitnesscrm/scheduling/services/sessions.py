@@ -67,17 +67,10 @@ def _require_scheduler(actor, trainer: Trainer) -> None:
         raise Forbidden("Trainers schedule their own sessions only.", code="not_your_session")
 
 
-def _clean(
-    *,
-    kind: str,
-    trainer: Trainer,
-    starts_at: datetime,
-    ends_at: datetime,
-    capacity: int,
-    room: Room | None,
-    class_type: ClassType | None,
-    title: str,
-) -> None:
+def _clean(session: Session) -> None:
+    """Every rule of one session's own fields, as one error naming each bad field."""
+    kind, trainer, room, capacity = session.kind, session.trainer, session.room, session.capacity
+    starts_at, ends_at = session.starts_at, session.ends_at
     errors = []
     if kind not in Kind.values:
         errors.append({"field": "kind", "message": "Choose personal training or a class."})
@@ -102,9 +95,9 @@ def _clean(
         errors.append({"field": "trainer", "message": "This trainer is not active."})
     if room is not None and not (room.is_active and room.location.is_active):
         errors.append({"field": "room", "message": "This room is not in use."})
-    if kind == Kind.CLASS and class_type is None:
+    if kind == Kind.CLASS and session.class_type_id is None:
         errors.append({"field": "class_type", "message": "Choose the class type."})
-    if not title.strip():
+    if not session.title.strip():
         errors.append({"field": "title", "message": "Give the session a title."})
     if errors:
         raise ApplicationError(
@@ -179,16 +172,6 @@ def session_create(
     if ends_at is None:
         minutes = class_type.duration_minutes if class_type else 60
         ends_at = starts_at + timedelta(minutes=minutes)
-    _clean(
-        kind=kind,
-        trainer=trainer,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=capacity,
-        room=room,
-        class_type=class_type,
-        title=title,
-    )
     session = Session(
         kind=kind,
         class_type=class_type,
@@ -204,6 +187,7 @@ def session_create(
         series=series,
         created_by=actor,
     )
+    _clean(session)
     _write(session)
     if audit:
         audit_record(
@@ -283,16 +267,7 @@ def session_update(*, actor, session: Session, notify_clients: bool = True, **ch
         raise _field_error("starts_at", "A session that has started cannot be moved.", "started")
     if session.starts_at <= timezone.now() and "starts_at" in changed:
         raise _field_error("starts_at", "A session cannot be moved into the past.", "past")
-    _clean(
-        kind=session.kind,
-        trainer=session.trainer,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        capacity=session.capacity,
-        room=session.room,
-        class_type=session.class_type,
-        title=session.title,
-    )
+    _clean(session)
     if session.capacity < session.booked_count:
         raise _field_error(
             "capacity",
@@ -414,16 +389,21 @@ def series_create(
         kind=kind, class_type=class_type, title=title, capacity=capacity, room=room
     )
     length = timedelta(minutes=plan.duration_minutes)
-    _clean(
+    first = Session(
         kind=kind,
+        class_type=class_type,
+        title=title.strip(),
+        description=description,
         trainer=trainer,
+        room=room,
+        location=room.location if room else location,
+        video_url=video_url,
         starts_at=occurrences[0][1],
         ends_at=occurrences[0][1] + length,
         capacity=capacity,
-        room=room,
-        class_type=class_type,
-        title=title,
+        created_by=actor,
     )
+    _clean(first)
     if occurrences[0][1] <= timezone.now():
         raise _field_error("first_day", "The first session must be in the future.", "past")
     found = []
@@ -444,22 +424,13 @@ def series_create(
         duration_minutes=plan.duration_minutes,
         created_by=actor,
     )
+    fields = {
+        f.attname: getattr(first, f.attname)
+        for f in Session._meta.concrete_fields
+        if f.attname not in ("id", "uid", "series_id", "starts_at", "ends_at")
+    }
     sessions = [
-        Session(
-            kind=kind,
-            class_type=class_type,
-            title=title.strip(),
-            description=description,
-            trainer=trainer,
-            room=room,
-            location=room.location if room else location,
-            video_url=video_url,
-            starts_at=start,
-            ends_at=start + length,
-            capacity=capacity,
-            series=series,
-            created_by=actor,
-        )
+        Session(**fields, series=series, starts_at=start, ends_at=start + length)
         for _, start in occurrences
     ]
     try:
