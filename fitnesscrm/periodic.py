@@ -34,6 +34,12 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
         description="Send the session reminders that are due (each claimed by one worker).",
     ),
     Periodic(
+        "scheduling.sessions_complete",
+        "fitnesscrm.scheduling.tasks.sessions_complete",
+        every=timedelta(minutes=15),
+        description="Mark the sessions that have ended as completed.",
+    ),
+    Periodic(
         "scheduling.idempotency_keys_prune",
         "fitnesscrm.scheduling.tasks.idempotency_keys_prune",
         every=timedelta(hours=1),

@@ -279,6 +279,12 @@ class Session(models.Model):
             models.Index(fields=["starts_at"], name="session_start"),
             # "This and the following" of a series.
             models.Index(fields=["series", "starts_at"], name="session_series_start"),
+            # The periodic job that completes sessions that have ended.
+            models.Index(
+                fields=["ends_at"],
+                name="session_scheduled_end",
+                condition=models.Q(status="scheduled"),
+            ),
         ]
 
     def __str__(self) -> str:

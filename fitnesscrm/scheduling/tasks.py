@@ -22,3 +22,11 @@ def idempotency_keys_prune() -> int:
     from fitnesscrm.scheduling.api import idempotency
 
     return idempotency.prune()
+
+
+@task()
+def sessions_complete() -> int:
+    """Every 15 minutes (fitnesscrm/periodic.py): sessions that have ended become completed."""
+    from fitnesscrm.scheduling.services import sessions_complete_ended
+
+    return sessions_complete_ended()

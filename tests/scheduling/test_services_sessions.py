@@ -337,3 +337,23 @@ def test_a_series_edit_that_collides_changes_nothing(gym, front_desk):
             start_time=time(8),
         )
     assert {timezone.localtime(s.starts_at).time() for s in _sessions(series.pk)} == {time(7)}
+
+
+def test_the_periodic_job_completes_sessions_that_have_ended_and_nothing_else(gym):
+    ended = SessionFactory(trainer=gym.coach, starts_at=timezone.now() - timedelta(hours=3))
+    running = SessionFactory(trainer=gym.coach, starts_at=timezone.now() - timedelta(minutes=30))
+    upcoming = SessionFactory(trainer=gym.coach, starts_at=in_days(1))
+    cancelled = SessionFactory(
+        trainer=gym.other_coach, starts_at=timezone.now() - timedelta(hours=5), status="cancelled"
+    )
+
+    assert services.sessions_complete_ended(batch=1) == 1
+
+    statuses = {s.pk: s.status for s in Session.objects.all()}
+    assert statuses == {
+        ended.pk: "completed",
+        running.pk: "scheduled",
+        upcoming.pk: "scheduled",
+        cancelled.pk: "cancelled",
+    }
+    assert services.sessions_complete_ended() == 0

@@ -29,9 +29,9 @@ from fitnesscrm.scheduling.services.sessions import (
     series_create,
     series_update,
     session_cancel,
-    session_complete,
     session_create,
     session_update,
+    sessions_complete_ended,
 )
 from fitnesscrm.scheduling.services.setup import (
     class_type_create,
@@ -73,9 +73,9 @@ __all__ = [
     "series_update",
     "session_cancel",
     "session_check_in_all",
-    "session_complete",
     "session_create",
     "session_update",
+    "sessions_complete_ended",
     "time_off_add",
     "time_off_remove",
     "working_hours_set",

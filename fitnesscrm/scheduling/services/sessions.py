@@ -320,20 +320,26 @@ def session_cancel(*, actor, session: Session, reason: str = "") -> Session:
     return session
 
 
-@transaction.atomic
-def session_complete(*, actor, session: Session) -> Session:
-    """Mark a session done once it has started; open bookings stay as they are for check-in."""
-    session = _locked(session)
-    if not selectors.can_manage_session(actor, session):
-        raise Forbidden("Only this session's trainer or the front desk can do this.")
-    if session.status != SessionStatus.SCHEDULED:
-        raise ApplicationError("Only a scheduled session can be completed.", code="not_scheduled")
-    if session.starts_at > timezone.now():
-        raise ApplicationError("A session can be completed once it has started.", code="future")
-    session.status = SessionStatus.COMPLETED
-    session.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="session.complete", target=session)
-    return session
+def sessions_complete_ended(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Mark scheduled sessions that have ended as completed; returns how many.
+
+    Run by the scheduler every 15 minutes (fitnesscrm/periodic.py). Attendance can
+    still be taken afterwards; a completed session is no longer moved or booked.
+    Works in batches, so a first run over a long history never holds a long lock.
+    """
+    now = now or timezone.now()
+    done = 0
+    while True:
+        ids = list(
+            Session.objects.filter(status=SessionStatus.SCHEDULED, ends_at__lte=now)
+            .order_by("ends_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return done
+        done += Session.objects.filter(pk__in=ids, status=SessionStatus.SCHEDULED).update(
+            status=SessionStatus.COMPLETED, updated_at=now
+        )
 
 
 # --- Recurring series ---------------------------------------------------------------
