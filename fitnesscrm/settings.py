@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "fitnesscrm.trainers",
     "fitnesscrm.clients",
     "fitnesscrm.scheduling",
+    "fitnesscrm.billing",
     "fitnesscrm.analytics",
     "fitnesscrm.ops",
 ]

@@ -10,12 +10,14 @@ search behave as in the product.
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 import factory
 from django.db import models
 from django.utils import timezone
 
 from fitnesscrm.accounts.models import User
+from fitnesscrm.billing.models import Interval, Product, ProductKind, TaxRate
 from fitnesscrm.clients.models import (
     Assignment,
     Client,
@@ -351,3 +353,38 @@ class BookingFactory(factory.django.DjangoModelFactory):
             )
         booking.session.refresh_from_db(fields=["booked_count", "waitlist_count"])
         return booking
+
+
+# --- Billing ----------------------------------------------------------------------------------
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+
+    name = "VAT"
+    percent = Decimal("20.000")
+    inclusive = True
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """A monthly membership at £45.00, VAT included."""
+
+    class Meta:
+        model = Product
+
+    kind = ProductKind.MEMBERSHIP
+    name = factory.Sequence(lambda n: f"Unlimited {n}")
+    price_minor = 4500
+    currency = "GBP"
+    interval = Interval.MONTH
+    tax_rate = factory.SubFactory(TaxRateFactory)
+
+
+class PackFactory(ProductFactory):
+    kind = ProductKind.PACK
+    name = factory.Sequence(lambda n: f"10 classes {n}")
+    price_minor = 9000
+    interval = ""
+    credits = 10
+    credit_days = 90

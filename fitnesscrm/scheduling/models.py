@@ -68,6 +68,11 @@ class Room(models.Model):
         return f"{self.name} ({self.location.name})"
 
 
+class Access(models.TextChoices):
+    OPEN = "open", "Anyone can book"
+    PAID = "paid", "Members, or a credit"
+
+
 class ClassType(models.Model):
     """A kind of group class (Spin, Yoga, HIIT): what a new class session starts from."""
 
@@ -85,6 +90,10 @@ class ClassType(models.Model):
     )
     colour = models.CharField(
         "calendar colour", max_length=7, default="#3d6bb3", validators=[colour_validator]
+    )
+    # Who may book: anyone, or a client with an active membership or a credit to spend.
+    access = models.CharField(
+        "who can book", max_length=10, choices=Access.choices, default=Access.OPEN
     )
     is_active = models.BooleanField("active", default=True)
 
