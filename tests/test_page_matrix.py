@@ -588,6 +588,10 @@ PAGES: dict[str, Page] = {
         post=_answers(403, 403, 403, 403, 403, 302, 404, L),
         data=lambda world: {"trainer": world.coach.pk, "starts_at": in_days(2, 10).isoformat()},
     ),
+    # --- Billing: memberships and credits (views_memberships.py)
+    # --- Billing: invoices, payments, setup (views/, urls.py)
+    # --- Billing: Stripe (webhook, checkout returns)
+    # --- Billing: portal and revenue (views_portal.py, views_revenue.py)
     # --- Operations
     "health-live": Page(get=every(200), post=every(405)),
     "health-ready": Page(get=every(200), post=every(405)),
