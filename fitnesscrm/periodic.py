@@ -40,9 +40,9 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
         description="Mark the sessions that have ended as completed.",
     ),
     Periodic(
-        "scheduling.idempotency_keys_prune",
-        "fitnesscrm.scheduling.tasks.idempotency_keys_prune",
+        "api.idempotency_keys_prune",
+        "fitnesscrm.core.tasks.idempotency_keys_prune",
         every=timedelta(hours=1),
-        description="Delete the Idempotency-Keys of API bookings older than 24 hours.",
+        description="Delete the API's Idempotency-Keys older than 24 hours.",
     ),
 )

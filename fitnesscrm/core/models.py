@@ -1,4 +1,4 @@
-"""Shared models: the audit log."""
+"""Shared models: the audit log, and the answers to API requests sent with an Idempotency-Key."""
 
 from django.conf import settings
 from django.db import models
@@ -40,3 +40,29 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a request sent with an Idempotency-Key, returned again for repeats."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="user", on_delete=models.CASCADE, related_name="+"
+    )
+    scope = models.CharField("operation", max_length=64)
+    key = models.CharField("key", max_length=255)
+    request_hash = models.CharField("request hash", max_length=64)
+    status_code = models.PositiveSmallIntegerField("status code", null=True, blank=True)
+    response = models.JSONField("response", null=True, blank=True)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "idempotent request"
+        verbose_name_plural = "idempotent requests"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_unique")
+        ]
+        # Old keys are deleted by a periodic job.
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

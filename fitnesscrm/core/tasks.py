@@ -11,3 +11,11 @@ def send_email(*, to: list[str], subject: str, text: str, html: str = "") -> Non
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@task()
+def idempotency_keys_prune() -> int:
+    """Hourly (fitnesscrm/periodic.py): forget the API's Idempotency-Keys older than 24 hours."""
+    from fitnesscrm.core import idempotency
+
+    return idempotency.prune()

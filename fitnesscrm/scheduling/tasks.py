@@ -17,14 +17,6 @@ def send_due_reminders() -> dict:
 
 
 @task()
-def idempotency_keys_prune() -> int:
-    """Hourly (fitnesscrm/periodic.py): forget the Idempotency-Keys older than 24 hours."""
-    from fitnesscrm.scheduling.api import idempotency
-
-    return idempotency.prune()
-
-
-@task()
 def sessions_complete() -> int:
     """Every 15 minutes (fitnesscrm/periodic.py): sessions that have ended become completed."""
     from fitnesscrm.scheduling.services import sessions_complete_ended

@@ -10,13 +10,13 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from fitnesscrm.core import tasks as core_tasks
+from fitnesscrm.core.models import IdempotentRequest
 from fitnesscrm.periodic import PERIODIC_JOBS
-from fitnesscrm.scheduling import tasks
 from fitnesscrm.scheduling.models import (
     Booking,
     BookingStatus,
     ClassType,
-    IdempotentRequest,
     Room,
     Series,
     Session,
@@ -690,12 +690,10 @@ def test_keys_older_than_24_hours_are_deleted_by_a_periodic_job(front_desk, logi
         created_at=timezone.now() - timedelta(hours=25)
     )
 
-    assert tasks.idempotency_keys_prune.call() == 1
+    assert core_tasks.idempotency_keys_prune.call() == 1
 
     assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
-    job = {job.task: job for job in PERIODIC_JOBS}[
-        "fitnesscrm.scheduling.tasks.idempotency_keys_prune"
-    ]
+    job = {job.task: job for job in PERIODIC_JOBS}["fitnesscrm.core.tasks.idempotency_keys_prune"]
     assert job.every <= timedelta(hours=24)
 
 

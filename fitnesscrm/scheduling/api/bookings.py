@@ -7,6 +7,7 @@ from ninja import Field, Header, Query, Router, Schema
 
 from fitnesscrm.clients.selectors import client_get, client_of_user
 from fitnesscrm.core.errors import Forbidden, NotFound
+from fitnesscrm.core.idempotency import HEADER, idempotent
 from fitnesscrm.scheduling import selectors, services
 from fitnesscrm.scheduling.api.common import (
     BookingCreatedOut,
@@ -20,7 +21,6 @@ from fitnesscrm.scheduling.api.common import (
     missing,
     page,
 )
-from fitnesscrm.scheduling.api.idempotency import HEADER, idempotent
 from fitnesscrm.scheduling.models import BookingSource, BookingStatus
 
 router = Router(tags=["bookings"])

@@ -19,7 +19,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
 from fitnesscrm.core.errors import ApplicationError
-from fitnesscrm.scheduling.models import IdempotentRequest
+from fitnesscrm.core.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
