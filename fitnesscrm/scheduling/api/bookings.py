@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from ninja import Field, Header, Query, Router, Schema
 
 from fitnesscrm.clients.selectors import client_get, client_of_user
+from fitnesscrm.core.api_helpers import PageParams, fields_renamed, invalid, missing, page
 from fitnesscrm.core.errors import Forbidden, NotFound
 from fitnesscrm.core.idempotency import HEADER, idempotent
 from fitnesscrm.scheduling import selectors, services
@@ -13,13 +14,8 @@ from fitnesscrm.scheduling.api.common import (
     BookingCreatedOut,
     BookingOut,
     BookingPage,
-    PageParams,
     booking_detail,
     booking_out,
-    fields_renamed,
-    invalid,
-    missing,
-    page,
 )
 from fitnesscrm.scheduling.models import BookingSource, BookingStatus
 

@@ -18,21 +18,16 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
+from fitnesscrm.core.api_helpers import PageParams, fields_renamed, invalid, missing, page, text
 from fitnesscrm.core.errors import NotFound
 from fitnesscrm.scheduling import recurrence, selectors, services
 from fitnesscrm.scheduling.api.common import (
     BookingPage,
-    PageParams,
     SessionOut,
     SessionPage,
     booking_out,
-    fields_renamed,
-    invalid,
-    missing,
-    page,
     session_detail,
     sessions_out,
-    text,
 )
 from fitnesscrm.scheduling.models import MAX_CAPACITY, ClassType, Location, Room, Series
 from fitnesscrm.trainers import selectors as trainer_selectors

@@ -6,9 +6,10 @@ Everyone signed in reads them; owners and managers write them.
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
+from fitnesscrm.core.api_helpers import PageParams, missing, page, text
 from fitnesscrm.core.errors import NotFound
 from fitnesscrm.scheduling import selectors, services
-from fitnesscrm.scheduling.api.common import NamedRef, PageParams, missing, page, text
+from fitnesscrm.scheduling.api.common import NamedRef
 from fitnesscrm.scheduling.models import MAX_CAPACITY, ClassType, Location, Room
 
 router = Router(tags=["schedule setup"])
