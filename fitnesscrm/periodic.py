@@ -45,4 +45,22 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
         every=timedelta(hours=1),
         description="Delete the API's Idempotency-Keys older than 24 hours.",
     ),
+    Periodic(
+        "billing.dunning_retry",
+        "fitnesscrm.billing.tasks.dunning_retry_due",
+        every=timedelta(minutes=15),
+        description="Charge again the failed renewal payments whose retry day has come.",
+    ),
+    Periodic(
+        "billing.memberships_renew",
+        "fitnesscrm.billing.tasks.memberships_renew",
+        every=timedelta(hours=1),
+        description="Invoice the membership periods that have come due (each exactly once).",
+    ),
+    Periodic(
+        "billing.memberships_expire",
+        "fitnesscrm.billing.tasks.memberships_expire",
+        every=timedelta(days=1),
+        description="End cancelled memberships after their last day; mark paused ones.",
+    ),
 )

@@ -147,6 +147,8 @@ class PromoCode(models.Model):
 
 
 class MembershipStatus(models.TextChoices):
+    # Bought online and not paid yet: no booking rights until the first invoice is paid.
+    PENDING = "pending", "Awaiting first payment"
     ACTIVE = "active", "Active"
     PAUSED = "paused", "Paused"
     PAST_DUE = "past_due", "Payment failed"

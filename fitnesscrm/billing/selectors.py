@@ -7,7 +7,7 @@
 - A client sees their own memberships, credits, invoices, payments and refunds.
 """
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
 from fitnesscrm.billing.models import (
@@ -16,6 +16,7 @@ from fitnesscrm.billing.models import (
     Invoice,
     InvoiceStatus,
     Membership,
+    MembershipPause,
     MembershipStatus,
     Payment,
     Product,
@@ -142,7 +143,14 @@ def active_membership(client_id: int, *, on=None) -> Membership | None:
             started_on__lte=day,
         )
         .exclude(ends_on__lt=day)
-        .exclude(pauses__starts_on__lte=day, pauses__ends_on__gte=day)
+        # One pause that covers the day (not a start of one pause and the end of another).
+        .exclude(
+            Exists(
+                MembershipPause.objects.filter(
+                    membership=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day
+                )
+            )
+        )
         .order_by("-started_on")
         .first()
     )

@@ -8,6 +8,7 @@ session is kept under that lock, and a check constraint forbids it to pass the
 capacity, should anything ever get round the lock.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -34,6 +35,36 @@ from fitnesscrm.scheduling.models import (
 
 # Check-in opens this long before the start.
 CHECK_IN_OPENS = timedelta(hours=1)
+
+# Other apps take part in booking through these hooks (billing: classes for members or
+# with a credit), so scheduling does not import them. Each hook is called with the
+# booking and an event, in the booking's transaction under the session's lock. Raising
+# ApplicationError on BOOK or WAITLIST refuses the booking; on PROMOTE it passes the
+# client over (their place on the waitlist is kept) and the hooks hear PASSED_OVER.
+BOOK = "book"  # the booking was made and holds a seat
+WAITLIST = "waitlist"  # the booking was made on the waitlist
+PROMOTE = "promote"  # a waitlisted booking is about to get a seat
+PASSED_OVER = "passed_over"  # ... and did not: a hook refused it
+CANCEL = "cancel"  # the booking was cancelled (its status says whether late)
+BOOKING_HOOKS: list[Callable[[Booking, str], None]] = []
+
+
+def run_booking_hooks(booking: Booking, event: str) -> None:
+    for hook in BOOKING_HOOKS:
+        hook(booking, event)
+
+
+def _promotion_allowed(booking: Booking) -> bool:
+    """Whether the hooks let this waitlisted booking take a seat; a refusal leaves no trace."""
+    if not BOOKING_HOOKS:
+        return True
+    try:
+        with transaction.atomic():
+            run_booking_hooks(booking, PROMOTE)
+    except ApplicationError:
+        run_booking_hooks(booking, PASSED_OVER)
+        return False
+    return True
 
 
 @dataclass
@@ -152,6 +183,7 @@ def booking_create(
             errors=[{"field": "session", "message": f"All {session.capacity} places are taken."}],
         )
     booking.save()
+    run_booking_hooks(booking, BOOK if booking.status == BookingStatus.BOOKED else WAITLIST)
     session.save(update_fields=["booked_count", "waitlist_count", "updated_at"])
     if booking.status == BookingStatus.BOOKED:
         reminders.reminders_schedule(booking)
@@ -175,18 +207,24 @@ def promote_waitlist(session: Session) -> list[Booking]:
     free = session.capacity - session.booked_count
     if free <= 0:
         return promoted
-    waiting = list(
+    waiting = (
         Booking.objects.filter(session=session, status=BookingStatus.WAITLISTED)
         .select_related("client")
-        .order_by("waitlisted_at", "id")[:free]
+        .order_by("waitlisted_at", "id")
     )
+    # Without hooks nobody is passed over, so the first `free` are all it needs.
+    waiting = list(waiting if BOOKING_HOOKS else waiting[:free])
     now = timezone.now()
     for booking in waiting:
+        if len(promoted) >= free:
+            break
+        booking.session = session
+        if not _promotion_allowed(booking):
+            continue
         booking.status = BookingStatus.BOOKED
         booking.promoted_at = now
         booking.sequence += 1
         booking.save(update_fields=["status", "promoted_at", "sequence", "updated_at"])
-        booking.session = session
         reminders.reminders_schedule(booking)
         notify.booking_event(booking, notify.PROMOTED)
         audit_record(
@@ -255,6 +293,7 @@ def booking_cancel(*, actor, booking: Booking, waive_late: bool = False) -> Book
     booking.cancelled_at = timezone.now()
     booking.sequence += 1
     booking.save(update_fields=["status", "cancelled_at", "sequence", "updated_at"])
+    run_booking_hooks(booking, CANCEL)
     if held_seat:
         session.booked_count -= 1
     else:

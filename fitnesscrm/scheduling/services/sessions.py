@@ -287,6 +287,8 @@ def session_update(*, actor, session: Session, notify_clients: bool = True, **ch
 @transaction.atomic
 def session_cancel(*, actor, session: Session, reason: str = "") -> Session:
     """Cancel a session: every booking is cancelled (never as late) and the clients told."""
+    from fitnesscrm.scheduling.services.bookings import CANCEL, run_booking_hooks
+
     session = _locked(session)
     _require_scheduler(actor, session.trainer)
     if session.status == SessionStatus.CANCELLED:
@@ -302,6 +304,9 @@ def session_cancel(*, actor, session: Session, reason: str = "") -> Session:
     )
     for booking in live:
         reminders.reminders_drop(booking)
+        # Never a late cancel: whatever the booking cost (a class credit) comes back.
+        booking.status = BookingStatus.CANCELLED
+        run_booking_hooks(booking, CANCEL)
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.cancel_reason = reason[:200]
