@@ -285,6 +285,15 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Card payments (Stripe) ---------------------------------------------------------
+
+# Empty: card payments are off and clients pay at the desk. A restricted or secret key.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+# The signing secret of the webhook endpoint (/billing/stripe/webhook) in Stripe's dashboard.
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Empty: Stripe's own API. The test suite points it at a local stand-in.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+
 # --- Static files and media ---------------------------------------------------------
 
 STATIC_URL = "/static/"
