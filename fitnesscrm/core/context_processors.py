@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from fitnesscrm.core.permissions import (
+    CLIENT_DESK_ROLES,
     can_manage_api_keys,
     can_view_audit_log,
     is_staff_member,
@@ -28,6 +29,7 @@ def navigation(user) -> list[dict]:
         items += _link("Leads", "clients:leads", "leads")
         items += _link("Tasks", "clients:tasks", "tasks")
         items += _link("Trainers", "trainers:list", "trainers")
+    items += _link("Billing", "billing:invoices", "billing") if role in CLIENT_DESK_ROLES else []
     if role == Role.TRAINER:
         items += _link("Availability", "availability:index", "availability")
     if manages_staff(user):
@@ -35,6 +37,7 @@ def navigation(user) -> list[dict]:
     if role == Role.CLIENT:
         items += _link("Classes", "portal-schedule:timetable", "classes")
         items += _link("My bookings", "portal-schedule:bookings", "bookings")
+        items += _link("Membership", "billing-portal:index", "billing")
         items += _link("My profile", "clients:portal-profile", "profile")
     if can_view_audit_log(user):
         items.append({"label": "Audit log", "url": reverse("audit-log"), "name": "audit"})
