@@ -21,6 +21,17 @@ from django.utils import timezone
 from fitnesscrm.accounts import services as account_services
 from fitnesscrm.accounts.models import ApiKey
 from fitnesscrm.api import api
+from fitnesscrm.billing import services as billing
+from fitnesscrm.billing.models import (
+    Invoice,
+    Membership,
+    MembershipPause,
+    Payment,
+    PaymentMethod,
+    Product,
+    Refund,
+)
+from fitnesscrm.billing.services import memberships
 from fitnesscrm.clients.models import Assignment, Client, TimelineEntry
 from fitnesscrm.scheduling.models import Booking, ClassType, Location, Room, Session
 from tests.api.test_errors import assert_api_error
@@ -28,6 +39,7 @@ from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
     Gym,
+    ProductFactory,
     SessionFactory,
     build_gym,
     in_days,
@@ -65,6 +77,20 @@ class ScheduledGym(KeyedGym):
     stranger_booking: Booking | None = None
 
 
+@dataclass
+class BilledGym(ScheduledGym):
+    """The scheduled gym with money: the member's membership (a pause ahead), an issued
+    invoice paid in part (a payment, a refund), an open unpaid invoice and a draft."""
+
+    product: Product | None = None
+    membership: Membership | None = None
+    invoice: Invoice | None = None
+    open_invoice: Invoice | None = None
+    draft: Invoice | None = None
+    payment: Payment | None = None
+    refund: Refund | None = None
+
+
 def _statuses(*codes: int) -> dict[str, int]:
     assert len(codes) == len(ROLES)
     return dict(zip(ROLES, codes, strict=True))
@@ -93,6 +119,14 @@ class Row:
 
 def _member(gym: Gym) -> dict:
     return {"client_id": gym.member.pk}
+
+
+def _membership(gym: Gym) -> dict:
+    return {"membership_id": gym.membership.pk}
+
+
+def _today(days: int):
+    return timezone.localdate() + timedelta(days=days)
 
 
 def _sees(*flags: bool) -> dict[str, bool]:
@@ -359,11 +393,91 @@ MATRIX = [
         lambda gym: {"room_id": gym.class_session.room_id},
         body=lambda gym: {"capacity": 15},
     ),
-]
+    # --- Billing (money: owners, managers, the front desk; clients their own) ------------------
+    Row("GET", "/products", _statuses(200, 200, 200, 200, 200, 200, 200, 401),
+        target=lambda gym: gym.product.pk, sees=_sees(*[True] * 7)),
+    Row("POST", "/products", _statuses(201, 201, 403, 403, 403, 403, 403, 401),
+        body=lambda gym: {"kind": "pack", "name": "Five", "price": "40", "credits": 5}),
+    Row("GET", "/products/{product_id}", _statuses(200, 200, 200, 200, 200, 200, 200, 401),
+        lambda gym: {"product_id": gym.product.pk}),
+    Row("PATCH", "/products/{product_id}", _statuses(200, 200, 403, 403, 403, 403, 403, 401),
+        lambda gym: {"product_id": gym.product.pk}, body=lambda gym: {"description": "New"}),
+    Row("GET", "/memberships", _statuses(200, 200, 200, 200, 200, 200, 200, 401),
+        target=lambda gym: gym.membership.pk,
+        sees=_sees(True, True, True, False, True, True, False)),
+    Row("POST", "/memberships", _statuses(201, 201, 403, 403, 201, 403, 403, 401),
+        body=lambda gym: {"client_id": gym.stranger.pk, "product_id": gym.product.pk}),
+    Row("GET", "/memberships/{membership_id}", _statuses(200, 200, 200, 404, 200, 200, 404, 401),
+        _membership),
+    Row("POST", "/memberships/{membership_id}/pause",
+        _statuses(200, 200, 403, 404, 200, 403, 404, 401), _membership,
+        body=lambda gym: {"starts_on": str(_today(3)), "ends_on": str(_today(9))}),
+    Row("POST", "/memberships/{membership_id}/resume",
+        _statuses(200, 200, 403, 404, 200, 403, 404, 401), _membership, body=lambda gym: {}),
+    Row("POST", "/memberships/{membership_id}/cancel",
+        _statuses(200, 200, 403, 404, 200, 200, 404, 401), _membership, body=lambda gym: {}),
+    Row("GET", "/invoices", _statuses(200, 200, 200, 200, 200, 200, 200, 401),
+        target=lambda gym: gym.invoice.pk,
+        sees=_sees(True, True, False, False, True, True, False)),
+    Row("POST", "/invoices", _statuses(201, 201, 403, 403, 201, 403, 403, 401),
+        body=lambda gym: {"client_id": gym.member.pk,
+                          "lines": [{"description": "Towel", "unit_price": "2"}]}),
+    Row("GET", "/invoices/{invoice_id}", _statuses(200, 200, 404, 404, 200, 200, 404, 401),
+        lambda gym: {"invoice_id": gym.invoice.pk}),
+    Row("GET", "/invoices/{invoice_id}/pdf", _statuses(200, 200, 404, 404, 200, 200, 404, 401),
+        lambda gym: {"invoice_id": gym.invoice.pk}),
+    # A draft: clients never see one.
+    Row("POST", "/invoices/{invoice_id}/issue", _statuses(200, 200, 404, 404, 200, 404, 404, 401),
+        lambda gym: {"invoice_id": gym.draft.pk}, body=lambda gym: {}),
+    Row("POST", "/invoices/{invoice_id}/void", _statuses(200, 200, 404, 404, 403, 403, 404, 401),
+        lambda gym: {"invoice_id": gym.open_invoice.pk}, body=lambda gym: {"reason": "Twice"}),
+    Row("GET", "/payments", _statuses(200, 200, 200, 200, 200, 200, 200, 401),
+        target=lambda gym: gym.payment.pk,
+        sees=_sees(True, True, False, False, True, True, False)),
+    Row("POST", "/payments", _statuses(201, 201, 403, 403, 201, 403, 403, 401),
+        body=lambda gym: {"invoice_id": gym.invoice.pk, "amount": "1", "method": "cash"}),
+    Row("GET", "/payments/{payment_id}", _statuses(200, 200, 404, 404, 200, 200, 404, 401),
+        lambda gym: {"payment_id": gym.payment.pk}),
+    Row("GET", "/refunds", _statuses(200, 200, 200, 200, 200, 200, 200, 401),
+        target=lambda gym: gym.refund.pk,
+        sees=_sees(True, True, False, False, True, True, False)),
+    Row("POST", "/refunds", _statuses(201, 201, 403, 403, 403, 403, 403, 401),
+        body=lambda gym: {"payment_id": gym.payment.pk, "amount": "1", "reason": "Goodwill"}),
+    Row("GET", "/refunds/{refund_id}", _statuses(200, 200, 404, 404, 200, 200, 404, 401),
+        lambda gym: {"refund_id": gym.refund.pk}),
+]  # fmt: skip
 
 
 @pytest.fixture
-def gym(trainer, client_user, outsider) -> ScheduledGym:
+def gym(trainer, client_user, outsider, front_desk, owner) -> BilledGym:
+    scheduled = _scheduled_gym(trainer, client_user, outsider)
+    product = ProductFactory(name="Unlimited")
+    started = memberships.membership_start(
+        actor=front_desk, client=scheduled.member, product=product
+    )
+    memberships.membership_pause(
+        actor=front_desk, membership=started.membership, starts_on=_today(20), ends_on=_today(25)
+    )
+    payment = billing.payment_record(
+        actor=front_desk, invoice=started.invoice, amount_minor=2000, method=PaymentMethod.CASH
+    )
+    refund = billing.refund_record(actor=owner, payment=payment, amount_minor=500, reason="Towel")
+    line = [billing.LineSpec(description="PT session", unit_price_minor=3000)]
+    return BilledGym(
+        **{f.name: getattr(scheduled, f.name) for f in fields(ScheduledGym)},
+        product=product,
+        membership=started.membership,
+        invoice=started.invoice,
+        open_invoice=billing.invoice_create(
+            actor=front_desk, client=scheduled.member, lines=line, issue=True
+        ),
+        draft=billing.invoice_create(actor=front_desk, client=scheduled.member, lines=line),
+        payment=payment,
+        refund=refund,
+    )
+
+
+def _scheduled_gym(trainer, client_user, outsider) -> ScheduledGym:
     base = build_gym(trainer=trainer, client_user=client_user, outsider=outsider)
     key, _raw = account_services.api_key_create(user=trainer, name="Zapier")
     class_session = ClassSessionFactory(
@@ -430,6 +544,12 @@ def _snapshot(gym: Gym) -> tuple:
         list(ClassType.objects.order_by("pk").values_list("pk", "name", "description")),
         list(Location.objects.order_by("pk").values_list("pk", "name", "address")),
         list(Room.objects.order_by("pk").values_list("pk", "name", "capacity")),
+        list(Product.objects.order_by("pk").values_list("pk", "name", "description")),
+        list(Membership.objects.order_by("pk").values_list("pk", "status", "ends_on")),
+        MembershipPause.objects.count(),
+        list(Invoice.objects.order_by("pk").values_list("pk", "status", "amount_paid_minor")),
+        list(Payment.objects.order_by("pk").values_list("pk", "refunded_minor")),
+        Refund.objects.count(),
     )
 
 
