@@ -33,6 +33,15 @@ from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from fitnesscrm.accounts.models import ApiKey, User
+from fitnesscrm.billing.models import (
+    CreditNote,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    Product,
+    PromoCode,
+    TaxRate,
+)
 from fitnesscrm.clients.models import (
     Assignment,
     Client,
@@ -60,6 +69,7 @@ from tests.factories import (
     ClassTypeFactory,
     FollowUpTaskFactory,
     MemberFactory,
+    ProductFactory,
     RoomFactory,
     SessionFactory,
     TimelineEntryFactory,
@@ -269,6 +279,38 @@ OWN_SESSION = (200, 200, 200, 403, 200, 403, 403, L)
 # Setup is for owners and managers: an empty form is shown again, a toggle redirects.
 SETUP_FORM = (400, 400, 403, 403, 403, 403, 403, L)
 SETUP_DONE = (302, 302, 403, 403, 403, 403, 403, L)
+
+
+# Billing: the money roles' forms shown again (400) or their action's redirect (302).
+MONEY_FORM = (400, 400, 403, 403, 400, 403, 403, L)
+MONEY_DONE = (302, 302, 403, 403, 302, 403, 403, L)
+
+
+def give_invoice(world: World) -> None:
+    """The member's invoice of £50: £20 paid in cash, £5 of it refunded (a credit note)."""
+    from fitnesscrm.billing import services as billing
+
+    owner = world.users["owner"]
+    plan = ProductFactory(name="Unlimited monthly")
+    PromoCode.objects.create(code="SPRING", kind="percent", value=10, currency="GBP")
+    invoice = billing.invoice_create(
+        actor=owner,
+        client=world.member,
+        lines=[
+            billing.LineSpec(
+                description=plan.name, unit_price_minor=5000, product=plan, tax_rate=plan.tax_rate
+            )
+        ],
+        issue=True,
+    )
+    payment = billing.payment_record(
+        actor=owner, invoice=invoice, amount_minor=2000, method=PaymentMethod.CASH
+    )
+    billing.refund_record(actor=owner, payment=payment, amount_minor=500, reason="Goodwill")
+
+
+def _invoice(world: World) -> dict:
+    return {"invoice_id": Invoice.objects.get(client=world.member).pk}
 
 
 # For each client id: owners, managers, the front desk and the member's trainer see the
@@ -590,8 +632,163 @@ PAGES: dict[str, Page] = {
     ),
     # --- Billing: memberships and credits (views_memberships.py)
     # --- Billing: invoices, payments, setup (views/, urls.py)
+    # The member's invoice (part paid, part refunded) and the catalogue: see give_invoice.
+    # Money pages are for the owner, managers and the front desk; refunds, voids and
+    # write-offs for owners and managers; the catalogue for them too.
+    "billing:invoices": Page(get=_answers(*DESK), post=every(405)),
+    "billing:invoice-create": Page(
+        get=_answers(*DESK), post=_answers(400, 400, 403, 403, 400, 403, 403, L)
+    ),
+    "billing:invoice": Page(
+        get=_answers(*DESK), post=every(405), ids=_invoice, prepare=give_invoice
+    ),
+    "billing:invoice-pdf": Page(
+        get=_answers(*DESK), post=every(405), ids=_invoice, prepare=give_invoice
+    ),
+    "billing:invoice-pay": Page(
+        get=every(405), post=_answers(*MONEY_FORM), ids=_invoice, prepare=give_invoice
+    ),
+    # The invoice is already issued and has payments: the answer is the page with why not.
+    "billing:invoice-issue": Page(
+        get=every(405), post=_answers(*MONEY_DONE), ids=_invoice, prepare=give_invoice
+    ),
+    "billing:invoice-delete": Page(
+        get=every(405), post=_answers(*MONEY_DONE), ids=_invoice, prepare=give_invoice
+    ),
+    "billing:invoice-void": Page(
+        get=every(405), post=_answers(*SETUP_FORM), ids=_invoice, prepare=give_invoice
+    ),
+    "billing:invoice-write-off": Page(
+        get=every(405), post=_answers(*SETUP_DONE), ids=_invoice, prepare=give_invoice
+    ),
+    "billing:invoice-email": Page(
+        get=every(405), post=_answers(*MONEY_DONE), ids=_invoice, prepare=give_invoice
+    ),
+    "billing:payment-refund": Page(
+        get=_answers(*MANAGEMENT),
+        post=_answers(*SETUP_FORM),
+        ids=lambda world: {"payment_id": Payment.objects.get(client=world.member).pk},
+        prepare=give_invoice,
+    ),
+    "billing:credit-note-pdf": Page(
+        get=_answers(*DESK),
+        post=every(405),
+        ids=lambda world: {"credit_note_id": CreditNote.objects.get().pk},
+        prepare=give_invoice,
+    ),
+    # Trainers see memberships (their clients' only, without amounts).
+    "billing:memberships": Page(get=_answers(*STAFF), post=every(405)),
+    "billing:products": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    "billing:product": Page(
+        get=_answers(*MANAGEMENT),
+        post=_answers(*SETUP_FORM),
+        ids=lambda world: {"product_id": Product.objects.get().pk},
+        prepare=give_invoice,
+    ),
+    "billing:tax-rates": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    "billing:tax-rate": Page(
+        get=_answers(*MANAGEMENT),
+        post=_answers(*SETUP_FORM),
+        ids=lambda world: {"tax_rate_id": TaxRate.objects.get().pk},
+        prepare=give_invoice,
+    ),
+    "billing:promo-codes": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    "billing:promo-code": Page(
+        get=_answers(*MANAGEMENT),
+        post=_answers(*SETUP_FORM),
+        ids=lambda world: {"promo_code_id": PromoCode.objects.get().pk},
+        prepare=give_invoice,
+    ),
+    # Managers read the owner's billing settings; only the owner changes them.
+    "billing:settings": Page(
+        get=_answers(*MANAGEMENT), post=_answers(400, 403, 403, 403, 403, 403, 403, L)
+    ),
     # --- Billing: Stripe (webhook, checkout returns)
+    # Stripe posts events signed with the endpoint's secret; anything else is a 400 for anyone.
+    "billing-stripe:webhook": Page(get=every(405), post=every(400)),
+    # Where Stripe's hosted page sends a client back: clients only.
+    "billing-stripe:checkout-done": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405)
+    ),
+    "billing-stripe:checkout-cancelled": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405)
+    ),
     # --- Billing: portal and revenue (views_portal.py, views_revenue.py)
+    # Revenue reports and their CSV files: owners and managers only.
+    "revenue:index": Page(get=_answers(*MANAGEMENT), post=every(405)),
+    "revenue:mrr-csv": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:period": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:period-csv": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:products": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:products-csv": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:trainers": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:trainers-csv": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:aging": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    "revenue:aging-csv": Page(get=_answers(*MANAGEMENT), post=every(405), prepare=give_invoice),
+    # The client's billing in the portal: clients only; the member's invoice, credit note and
+    # membership are a 404 to the outsider. Stripe is not configured here, so paying and
+    # saving a card redirect with a message to pay at the desk.
+    "billing-portal:index": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405), prepare=give_invoice
+    ),
+    "billing-portal:invoices": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405), prepare=give_invoice
+    ),
+    "billing-portal:invoice": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 404, L),
+        post=every(405),
+        ids=_invoice,
+        prepare=give_invoice,
+    ),
+    "billing-portal:invoice-pdf": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 404, L),
+        post=every(405),
+        ids=_invoice,
+        prepare=give_invoice,
+    ),
+    "billing-portal:pay": Page(
+        get=every(405),
+        post=_answers(403, 403, 403, 403, 403, 302, 404, L),
+        ids=_invoice,
+        prepare=give_invoice,
+    ),
+    "billing-portal:credit-note-pdf": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 404, L),
+        post=every(405),
+        ids=lambda world: {"credit_note_id": CreditNote.objects.get().pk},
+        prepare=give_invoice,
+    ),
+    # The member's monthly membership; cancelling it (at the period end) redirects.
+    "billing-portal:cancel": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 404, L),
+        post=_answers(403, 403, 403, 403, 403, 302, 404, L),
+        ids=lambda world: {"membership_id": world.member.memberships.get().pk},
+        prepare=lambda world: world.member.memberships.create(
+            product=ProductFactory(name="Matrix monthly"),
+            price_minor=4500,
+            currency="GBP",
+            interval="month",
+            anchor_day=1,
+            started_on=in_days(-10).date(),
+            current_period_start=in_days(-10).date(),
+            current_period_end=in_days(20).date(),
+        ),
+    ),
+    "billing-portal:card": Page(
+        get=every(405), post=_answers(403, 403, 403, 403, 403, 302, 302, L)
+    ),
+    "billing-portal:shop": Page(
+        get=_answers(403, 403, 403, 403, 403, 200, 200, L), post=every(405)
+    ),
+    # Each client buys the pack for themselves: an invoice of their own, then the desk.
+    "billing-portal:buy": Page(
+        get=every(405),
+        post=_answers(403, 403, 403, 403, 403, 302, 302, L),
+        prepare=lambda world: ProductFactory(
+            kind="pack", name="Matrix pack", interval="", credits=5, price_minor=6000
+        ),
+        data=lambda world: {"product": Product.objects.get(name="Matrix pack").pk},
+    ),
     # --- Operations
     "health-live": Page(get=every(200), post=every(405)),
     "health-ready": Page(get=every(200), post=every(405)),
@@ -620,6 +817,19 @@ NOT_STAFF_PAGES = {
     "portal-schedule:cancel",
     "portal-schedule:trainer",
     "portal-schedule:trainer-book",
+    "billing-stripe:webhook",
+    "billing-stripe:checkout-done",
+    "billing-stripe:checkout-cancelled",
+    "billing-portal:index",
+    "billing-portal:invoices",
+    "billing-portal:invoice",
+    "billing-portal:invoice-pdf",
+    "billing-portal:pay",
+    "billing-portal:credit-note-pdf",
+    "billing-portal:cancel",
+    "billing-portal:card",
+    "billing-portal:shop",
+    "billing-portal:buy",
     "health-live",
     "health-ready",
 }
@@ -861,11 +1071,17 @@ def _guessed_cases():
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "method"), list(_guessed_cases()))
 def test_a_guessed_id_is_a_404_even_for_the_owner(name, method, world, browser):
-    """The owner sees every record, so any other answer than 404 is about the id."""
+    """The owner sees every record, so any other answer than 404 is about the id.
+
+    Pages for clients only (the owner is refused whatever the id) are asked by the
+    member instead: a client guessing an id gets 404 too.
+    """
     page = PAGES[name]
-    allowed = (page.get if method == "GET" else page.post)["owner"] != 405
+    answers = page.get if method == "GET" else page.post
+    role = "client" if answers["owner"] == 403 else "owner"
+    allowed = answers[role] != 405
     url = reverse(name, kwargs=dict.fromkeys(url_arguments()[name], GUESSED_ID))
-    _sign_in(browser, world, "owner")
+    _sign_in(browser, world, role)
     before = _snapshot()
 
     response, _text = _ask(browser, world, page, method, url)
