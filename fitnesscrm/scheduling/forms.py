@@ -10,7 +10,13 @@ from django import forms
 from fitnesscrm.clients.forms import apply_errors as _apply_errors
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.forms_rendering import StyledFormMixin
-from fitnesscrm.scheduling.models import MAX_CAPACITY, MAX_OCCURRENCES, Kind, SchedulingSettings
+from fitnesscrm.scheduling.models import (
+    MAX_CAPACITY,
+    MAX_OCCURRENCES,
+    Access,
+    Kind,
+    SchedulingSettings,
+)
 from fitnesscrm.scheduling.services import ALL, FOLLOWING, THIS
 from fitnesscrm.scheduling.services.setup import MAX_REMINDERS
 
@@ -282,6 +288,12 @@ class ClassTypeForm(StyledFormMixin, forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    access = forms.ChoiceField(
+        label="Who can book",
+        choices=Access.choices,
+        initial=Access.OPEN,
+        help_text="Members, or a credit: clients need an active membership or a class credit.",
     )
 
 

@@ -42,12 +42,19 @@ def test_a_duplicate_name_is_shown_at_the_field_and_the_rest_is_kept(login, owne
 def test_a_class_type_is_added_with_its_defaults_and_colour(login, owner):
     response = login(owner).post(
         CLASS_TYPES,
-        {"name": "HIIT", "duration_minutes": "30", "capacity": "15", "colour": "#ff8800"},
+        {
+            "name": "HIIT",
+            "duration_minutes": "30",
+            "capacity": "15",
+            "colour": "#ff8800",
+            "access": "paid",
+        },
     )
 
     assert response.status_code == 302
     hiit = ClassType.objects.get()
     assert (hiit.duration_minutes, hiit.capacity, hiit.colour) == (30, 15, "#ff8800")
+    assert hiit.access == "paid"  # members, or a class credit
 
 
 def test_a_bad_class_type_shows_each_error_at_its_field(login, owner):

@@ -3,6 +3,8 @@
 Everyone signed in reads them; owners and managers write them.
 """
 
+from typing import Literal
+
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema, Status
 
@@ -10,7 +12,7 @@ from fitnesscrm.core.api_helpers import PageParams, missing, page, text
 from fitnesscrm.core.errors import NotFound
 from fitnesscrm.scheduling import selectors, services
 from fitnesscrm.scheduling.api.common import NamedRef
-from fitnesscrm.scheduling.models import MAX_CAPACITY, ClassType, Location, Room
+from fitnesscrm.scheduling.models import MAX_CAPACITY, Access, ClassType, Location, Room
 
 router = Router(tags=["schedule setup"])
 
@@ -36,6 +38,7 @@ class ClassTypeOut(Schema):
     duration_minutes: int
     capacity: int
     colour: str
+    access: str
     is_active: bool
 
 
@@ -52,6 +55,9 @@ class ClassTypeIn(Schema):
     duration_minutes: int = Field(60, ge=5, le=24 * 60, description="Default length.")
     capacity: int = Field(12, ge=1, le=MAX_CAPACITY, description="Default capacity.")
     colour: str = Field("#3d6bb3", max_length=7, description="Calendar colour, #rrggbb.")
+    access: Literal[tuple(Access.values)] = Field(  # type: ignore[valid-type]
+        Access.OPEN, description="open: anyone; paid: members, or a class credit."
+    )
 
 
 class ClassTypePatch(Schema):
@@ -60,6 +66,7 @@ class ClassTypePatch(Schema):
     duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
     capacity: int | None = Field(None, ge=1, le=MAX_CAPACITY)
     colour: str | None = Field(None, max_length=7)
+    access: Literal[tuple(Access.values)] | None = None  # type: ignore[valid-type]
     is_active: bool | None = None
 
 

@@ -11,7 +11,7 @@ from django.db.models.functions import Lower
 from fitnesscrm.core.audit import audit_record, field_changes
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden
 from fitnesscrm.core.permissions import manages_staff
-from fitnesscrm.scheduling.models import ClassType, Location, Room, SchedulingSettings
+from fitnesscrm.scheduling.models import Access, ClassType, Location, Room, SchedulingSettings
 
 MAX_REMINDERS = 5
 # A reminder is sent at most two weeks before the session.
@@ -136,6 +136,7 @@ def class_type_create(
     capacity: int = 12,
     colour: str = "#3d6bb3",
     description: str = "",
+    access: str = Access.OPEN,
 ) -> ClassType:
     _require_manager(actor)
     class_type = ClassType(
@@ -144,8 +145,11 @@ def class_type_create(
         capacity=capacity,
         colour=colour,
         description=description.strip(),
+        access=access,
     )
-    _full_clean(class_type, ["name", "duration_minutes", "capacity", "colour", "description"])
+    _full_clean(
+        class_type, ["name", "duration_minutes", "capacity", "colour", "description", "access"]
+    )
     if ClassType.objects.annotate(n=Lower("name")).filter(n=class_type.name.lower()).exists():
         raise Conflict(
             "A class type with this name exists.",
@@ -159,7 +163,9 @@ def class_type_create(
 
 @transaction.atomic
 def class_type_update(*, actor, class_type: ClassType, **fields) -> ClassType:
-    allowed = {"name", "duration_minutes", "capacity", "colour", "description", "is_active"}
+    allowed = {
+        "name", "duration_minutes", "capacity", "colour", "description", "access", "is_active",
+    }  # fmt: skip
     if set(fields) - allowed:
         raise TypeError(f"cannot change {set(fields) - allowed}")
     return _update(

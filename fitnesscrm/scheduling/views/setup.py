@@ -87,8 +87,9 @@ KINDS = {
     ),
     "class-type": Kind(
         "class-type", "Class types", "class type", ClassType, ClassTypeForm,
-        ("name", "duration_minutes", "capacity", "colour", "description"),
-        (("Name", "name"), ("Length (min)", "duration_minutes"), ("Capacity", "capacity")),
+        ("name", "duration_minutes", "capacity", "colour", "description", "access"),
+        (("Name", "name"), ("Length (min)", "duration_minutes"), ("Capacity", "capacity"),
+         ("Who can book", "get_access_display")),
     ),
 }  # fmt: skip
 
@@ -105,7 +106,12 @@ def _tabs(request, current: str) -> list[dict]:
 
 
 def _rows(kind: Kind, records) -> list[dict]:
-    return [{"record": r, "cells": [getattr(r, attr) for _, attr in kind.columns]} for r in records]
+    return [{"record": r, "cells": [_cell(r, attr) for _, attr in kind.columns]} for r in records]
+
+
+def _cell(record, attr: str):
+    value = getattr(record, attr)
+    return value() if callable(value) else value
 
 
 def setup_list(key: str):
