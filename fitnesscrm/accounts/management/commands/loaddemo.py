@@ -25,6 +25,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        from fitnesscrm.billing import demo as billing_demo
         from fitnesscrm.clients import demo
         from fitnesscrm.scheduling import demo as schedule_demo
 
@@ -55,6 +56,12 @@ class Command(BaseCommand):
             timetable = schedule_demo.load_demo_schedule(
                 owner=owner, demo_client=getattr(client, "client_profile", None)
             )
+            started_billing = time.monotonic()
+            money = billing_demo.load_demo_billing(
+                owner=owner,
+                desk=User.objects.get(email=DEMO_USERS[3][1]),
+                demo_client=getattr(client, "client_profile", None),
+            )
         finally:
             audit_log.setLevel(level)
         if counts is None:
@@ -72,6 +79,14 @@ class Command(BaseCommand):
                 f"Demo timetable: {timetable['sessions']} sessions ({timetable['classes']} "
                 f"classes), {timetable['bookings']} bookings, {timetable['waitlisted']} on "
                 f"waitlists ({time.monotonic() - started_schedule:.1f} s)."
+            )
+        if money is None:
+            self.stdout.write("Demo billing: already there.")
+        else:
+            self.stdout.write(
+                f"Demo billing: {money['memberships']} memberships ({money['open']} with money "
+                f"owed), {money['packs']} packs sold "
+                f"({time.monotonic() - started_billing:.1f} s)."
             )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
