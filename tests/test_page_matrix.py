@@ -664,6 +664,10 @@ PAGES: dict[str, Page] = {
     "billing:invoice-email": Page(
         get=every(405), post=_answers(*MONEY_DONE), ids=_invoice, prepare=give_invoice
     ),
+    # No saved card in the world: the money roles are told so (302 with the message).
+    "billing:invoice-charge-card": Page(
+        get=every(405), post=_answers(*MONEY_DONE), ids=_invoice, prepare=give_invoice
+    ),
     "billing:payment-refund": Page(
         get=_answers(*MANAGEMENT),
         post=_answers(*SETUP_FORM),

@@ -17,6 +17,11 @@ urlpatterns = [
     path("invoices/<int:invoice_id>/void/", views.invoice_void, name="invoice-void"),
     path("invoices/<int:invoice_id>/write-off/", views.invoice_write_off, name="invoice-write-off"),
     path("invoices/<int:invoice_id>/email/", views.invoice_email, name="invoice-email"),
+    path(
+        "invoices/<int:invoice_id>/charge-card/",
+        views.invoice_charge_card,
+        name="invoice-charge-card",
+    ),
     path("payments/<int:payment_id>/refund/", views.payment_refund, name="payment-refund"),
     path("credit-notes/<int:credit_note_id>/pdf/", views.credit_note_pdf, name="credit-note-pdf"),
     path("memberships/", views.membership_list, name="memberships"),

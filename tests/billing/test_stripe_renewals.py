@@ -236,6 +236,24 @@ def test_staff_can_retry_now_and_the_charge_runs_in_the_background(fake_stripe, 
     assert AuditEntry.objects.filter(action="invoice.retry_now", actor=front_desk).exists()
 
 
+def test_the_invoice_page_offers_to_charge_the_saved_card_and_does_it(
+    fake_stripe, front_desk, login
+):
+    membership, invoice = _renewal(fake_stripe, declines=True)
+    stripe_gateway.charge_off_session(invoice=invoice)
+    _fix_card(fake_stripe, membership.client)
+    desk = login(front_desk)
+
+    page = desk.get(reverse("billing:invoice", args=[invoice.pk])).content.decode()
+    answer = desk.post(reverse("billing:invoice-charge-card", args=[invoice.pk]), follow=True)
+    run_tasks()
+
+    assert 'data-testid="charge-card"' in page
+    assert "The saved card is being charged" in answer.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+
+
 def test_retry_now_is_refused_to_trainers_and_without_a_card(fake_stripe, trainer, manager):
     _, invoice = _renewal(fake_stripe, declines=True)
     member = MemberFactory()

@@ -11,6 +11,7 @@ the owner's billing settings).
 
 from fitnesscrm.billing.views.invoices import (
     credit_note_pdf,
+    invoice_charge_card,
     invoice_create,
     invoice_delete,
     invoice_detail,
@@ -29,6 +30,7 @@ from fitnesscrm.billing.views.setup import billing_settings, setup_edit, setup_l
 __all__ = [
     "billing_settings",
     "credit_note_pdf",
+    "invoice_charge_card",
     "invoice_create",
     "invoice_delete",
     "invoice_detail",

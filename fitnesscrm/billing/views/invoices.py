@@ -26,7 +26,7 @@ from fitnesscrm.billing.forms import (
     ReasonForm,
     apply_errors,
 )
-from fitnesscrm.billing.models import InvoiceStatus, PaymentMethod, Refund, TaxRate
+from fitnesscrm.billing.models import InvoiceStatus, PaymentMethod, Refund, StripeCustomer, TaxRate
 from fitnesscrm.billing.views._common import (
     MONEY,
     PER_PAGE,
@@ -107,6 +107,12 @@ def _detail_context(request: HttpRequest, invoice, **forms) -> dict:
         "can_void": manager and is_open and not invoice.amount_paid_minor,
         "can_write_off": manager and is_open,
         "can_email": invoice.status != InvoiceStatus.DRAFT and bool(invoice.client.email),
+        # A saved card at Stripe: charge it now, outside the dunning schedule.
+        "can_charge_card": is_open
+        and invoice.amount_due_minor > 0
+        and StripeCustomer.objects.filter(client_id=invoice.client_id)
+        .exclude(payment_method_id="")
+        .exists(),
         "is_draft": invoice.status == InvoiceStatus.DRAFT,
         "manager": manager,
         "stripe_method": PaymentMethod.STRIPE,
@@ -242,6 +248,22 @@ def invoice_email(request: HttpRequest, invoice_id: int) -> HttpResponse:
         transaction.on_commit(lambda: send_invoice_email.enqueue(invoice_id=invoice.pk))
         messages.success(
             request, f"Invoice {invoice.number} will be emailed to {invoice.client.email}."
+        )
+    return redirect(reverse("billing:invoice", args=[invoice.pk]))
+
+
+@require_POST
+@role_required(*MONEY)
+def invoice_charge_card(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """Charge the client's saved card now (in the background), e.g. after a failed renewal."""
+    invoice = invoice_or_404(request, invoice_id)
+    try:
+        services.dunning_retry_now(actor=request.user, invoice=invoice)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, "The saved card is being charged: the invoice shows the result in a moment."
         )
     return redirect(reverse("billing:invoice", args=[invoice.pk]))
 
