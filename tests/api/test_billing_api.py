@@ -291,3 +291,21 @@ def test_a_trainer_sees_their_client_s_membership_without_the_price(
     assert [m["client"]["id"] for m in items] == [client.pk]
     assert items[0]["price"] is None
     assert login(trainer).get("/api/v1/invoices").json()["items"] == []
+
+
+def test_a_repeated_cancel_with_the_same_key_answers_the_first_result(front_desk, login, product):
+    started = post(
+        login(front_desk),
+        "/memberships",
+        {"client_id": MemberFactory().pk, "product_id": product.pk},
+    ).json()
+    http = login(front_desk)
+    path = f"/memberships/{started['id']}/cancel"
+
+    first = post(http, path, {}, **{"Idempotency-Key": "leave-1"})
+    again = post(http, path, {}, **{"Idempotency-Key": "leave-1"})
+    fresh = post(http, path, {}, **{"Idempotency-Key": "leave-2"})
+
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert_api_error(fresh, 409, "already_cancelled")

@@ -214,11 +214,24 @@ def invoice_get(request, invoice_id: int):
     return invoice_out(_with_lines(Invoice.objects.filter(pk=invoice_id)).get())
 
 
+def _invoice_answer(invoice_id: int) -> tuple[int, dict]:
+    return 200, invoice_out(_with_lines(Invoice.objects.filter(pk=invoice_id)).get())
+
+
 @router.post("/invoices/{invoice_id}/issue", response=InvoiceOut, summary="Issue a draft")
-def invoice_issue(request, invoice_id: int):
-    """Numbers the draft (no gaps within a year), sets its due date and emails it."""
-    invoice = services.invoice_issue(actor=request.auth, invoice=_invoice(request.auth, invoice_id))
-    return invoice_out(_with_lines(Invoice.objects.filter(pk=invoice.pk)).get())
+def invoice_issue(request, invoice_id: int, idempotency_key: str | None = IDEMPOTENCY_HEADER):
+    """Numbers the draft (no gaps within a year), sets its due date and emails it.
+    Honours `Idempotency-Key`."""
+    user = request.auth
+
+    def run() -> tuple[int, dict]:
+        services.invoice_issue(actor=user, invoice=_invoice(user, invoice_id))
+        return _invoice_answer(invoice_id)
+
+    return idempotent(
+        request, scope="invoices.issue", key=idempotency_key,
+        payload={"invoice_id": invoice_id}, run=run,
+    )  # fmt: skip
 
 
 class VoidIn(Schema):
@@ -226,12 +239,21 @@ class VoidIn(Schema):
 
 
 @router.post("/invoices/{invoice_id}/void", response=InvoiceOut, summary="Void an invoice")
-def invoice_void(request, invoice_id: int, payload: VoidIn):
-    """Owners and managers; only an open invoice with nothing paid (else refund it)."""
-    invoice = services.invoice_void(
-        actor=request.auth, invoice=_invoice(request.auth, invoice_id), reason=payload.reason
-    )
-    return invoice_out(_with_lines(Invoice.objects.filter(pk=invoice.pk)).get())
+def invoice_void(
+    request, invoice_id: int, payload: VoidIn, idempotency_key: str | None = IDEMPOTENCY_HEADER
+):
+    """Owners and managers; only an open invoice with nothing paid (else refund it).
+    Honours `Idempotency-Key`."""
+    user = request.auth
+
+    def run() -> tuple[int, dict]:
+        services.invoice_void(actor=user, invoice=_invoice(user, invoice_id), reason=payload.reason)
+        return _invoice_answer(invoice_id)
+
+    return idempotent(
+        request, scope="invoices.void", key=idempotency_key,
+        payload={"invoice_id": invoice_id, **payload.model_dump()}, run=run,
+    )  # fmt: skip
 
 
 @router.get(

@@ -341,28 +341,51 @@ class PauseIn(Schema):
     reason: text(200) = ""
 
 
+def _action(request, scope: str, membership_id: int, key, payload: dict, act) -> object:
+    """Run `act(user, membership)` once per Idempotency-Key; answer with the membership."""
+    user = request.auth
+
+    def run() -> tuple[int, dict]:
+        act(user, _membership(user, membership_id))
+        return 200, _answer(user, membership_id)
+
+    return idempotent(
+        request, scope=scope, key=key, payload={"membership_id": membership_id, **payload},
+        run=run,
+    )  # fmt: skip
+
+
 @router.post("/memberships/{membership_id}/pause", response=MembershipOut, summary="Pause (freeze)")
-def membership_pause(request, membership_id: int, payload: PauseIn):
+def membership_pause(
+    request, membership_id: int, payload: PauseIn, idempotency_key: str | None = IDEMPOTENCY_HEADER
+):
     """No billing and no booking rights from `starts_on` to `ends_on`; the period end
-    moves by the paused days. Owners, managers and the front desk."""
-    memberships.membership_pause(
-        actor=request.auth,
-        membership=_membership(request.auth, membership_id),
-        starts_on=payload.starts_on,
-        ends_on=payload.ends_on,
-        reason=payload.reason,
+    moves by the paused days. Owners, managers and the front desk. Honours
+    `Idempotency-Key`."""
+
+    def act(user, membership):
+        memberships.membership_pause(
+            actor=user, membership=membership, starts_on=payload.starts_on,
+            ends_on=payload.ends_on, reason=payload.reason,
+        )  # fmt: skip
+
+    return _action(
+        request, "memberships.pause", membership_id, idempotency_key, payload.model_dump(), act
     )
-    return _answer(request.auth, membership_id)
 
 
 @router.post(
     "/memberships/{membership_id}/resume", response=MembershipOut, summary="End a pause now"
 )
-def membership_resume(request, membership_id: int):
-    memberships.membership_resume(
-        actor=request.auth, membership=_membership(request.auth, membership_id)
-    )
-    return _answer(request.auth, membership_id)
+def membership_resume(
+    request, membership_id: int, idempotency_key: str | None = IDEMPOTENCY_HEADER
+):
+    """Ends today's pause (or takes back one not started yet). Honours `Idempotency-Key`."""
+
+    def act(user, membership):
+        memberships.membership_resume(actor=user, membership=membership)
+
+    return _action(request, "memberships.resume", membership_id, idempotency_key, {}, act)
 
 
 class CancelIn(Schema):
@@ -374,15 +397,20 @@ class CancelIn(Schema):
 @router.post(
     "/memberships/{membership_id}/cancel", response=MembershipOut, summary="Cancel a membership"
 )
-def membership_cancel(request, membership_id: int, payload: CancelIn):
+def membership_cancel(
+    request, membership_id: int, payload: CancelIn, idempotency_key: str | None = IDEMPOTENCY_HEADER
+):
     """At the end of the first period ending after the notice period (the default), or
     immediately. Within the minimum term the answer is 400 minimum_term unless a
-    manager overrides it. A client may cancel their own membership at a period's end."""
-    memberships.membership_cancel(
-        actor=request.auth,
-        membership=_membership(request.auth, membership_id),
-        immediately=payload.immediately,
-        reason=payload.reason,
-        override_minimum_term=payload.override_minimum_term,
+    manager overrides it. A client may cancel their own membership at a period's end.
+    Honours `Idempotency-Key`."""
+
+    def act(user, membership):
+        memberships.membership_cancel(
+            actor=user, membership=membership, immediately=payload.immediately,
+            reason=payload.reason, override_minimum_term=payload.override_minimum_term,
+        )  # fmt: skip
+
+    return _action(
+        request, "memberships.cancel", membership_id, idempotency_key, payload.model_dump(), act
     )
-    return _answer(request.auth, membership_id)
