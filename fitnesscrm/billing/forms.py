@@ -20,10 +20,10 @@ from fitnesscrm.billing.models import (
     TaxRate,
 )
 from fitnesscrm.billing.services.catalog import MAX_DUNNING_DAYS
-from fitnesscrm.clients.forms import apply_errors as _apply_errors
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.forms_rendering import StyledFormMixin
 from fitnesscrm.core.money import parse_amount, to_major
+from fitnesscrm.core.pages import apply_errors as _apply_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Where a service names a field the form calls otherwise.
@@ -36,11 +36,8 @@ FIELD_ALIASES = {
 
 
 def apply_errors(form: forms.Form, exc: ApplicationError) -> None:
-    for error in exc.errors:
-        name = error.get("field")
-        if name in FIELD_ALIASES and FIELD_ALIASES[name] in form.fields:
-            error["field"] = FIELD_ALIASES[name]
-    _apply_errors(form, exc)
+    """A service's refusal at the fields it names (under the form's own names)."""
+    _apply_errors(form, exc, aliases=FIELD_ALIASES)
 
 
 def major(minor: int | None, currency: str | None = None) -> str:

@@ -4,7 +4,6 @@ from django import forms
 from django.utils import timezone
 
 from fitnesscrm.clients.models import HEALTH_FIELDS, Client, EntryKind, LeadStage, Source, Status
-from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.forms_rendering import StyledFormMixin
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
@@ -40,21 +39,6 @@ def _text(name: str, *, required: bool = False, textarea: bool = False, **kwargs
         field.widget.attrs.pop("maxlength", None)
         field.help_text = field.help_text or f"Up to {limit:,} characters."
     return field
-
-
-def apply_errors(form: forms.Form, exc: ApplicationError) -> None:
-    """Show a service's refusal on the form: at the fields it names, else above the form."""
-    placed = False
-    for error in exc.errors:
-        name = error.get("field")
-        if name in form.fields:
-            form.add_error(name, error.get("message") or exc.message)
-            widget = form.fields[name].widget
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-            widget.attrs["aria-invalid"] = "true"
-            placed = True
-    if not placed:
-        form.add_error(None, exc.message)
 
 
 class ClientFilterForm(StyledFormMixin, forms.Form):

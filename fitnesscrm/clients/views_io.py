@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fitnesscrm.clients import csv_io, selectors
-from fitnesscrm.clients.forms import ClientFilterForm, apply_errors
+from fitnesscrm.clients.forms import ClientFilterForm
 from fitnesscrm.clients.forms_io import ImportCommitForm, ImportMappingForm, ImportUploadForm
 from fitnesscrm.clients.imports import cleanup, fields, files, jobs
 from fitnesscrm.clients.models import ClientImport, ImportMode, ImportStatus
 from fitnesscrm.core.audit import audit_record
 from fitnesscrm.core.errors import ApplicationError, NotFound
+from fitnesscrm.core.pages import apply_errors
 from fitnesscrm.core.permissions import CLIENT_DESK_ROLES, role_required, sees_all_clients
 from fitnesscrm.core.roles import STAFF_ROLES
 from fitnesscrm.trainers import selectors as trainer_selectors

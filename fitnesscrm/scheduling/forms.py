@@ -7,9 +7,9 @@ time the clocks skip or repeat.
 
 from django import forms
 
-from fitnesscrm.clients.forms import apply_errors as _apply_errors
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.forms_rendering import StyledFormMixin
+from fitnesscrm.core.pages import apply_errors as _apply_errors
 from fitnesscrm.scheduling.models import (
     MAX_CAPACITY,
     MAX_OCCURRENCES,
@@ -46,11 +46,7 @@ PER_PAGE = 50
 
 def apply_errors(form: forms.Form, exc: ApplicationError) -> None:
     """A service's refusal at the fields it names (under the form's own names)."""
-    for error in exc.errors:
-        name = error.get("field")
-        if name in FIELD_ALIASES and FIELD_ALIASES[name] in form.fields:
-            error["field"] = FIELD_ALIASES[name]
-    _apply_errors(form, exc)
+    _apply_errors(form, exc, aliases=FIELD_ALIASES)
 
 
 def _choices(items, empty: str | None = None) -> list:

@@ -11,9 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fitnesscrm.clients.forms import apply_errors
 from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.forms_rendering import StyledFormMixin
+from fitnesscrm.core.pages import apply_errors
 from fitnesscrm.core.permissions import manages_staff, role_required
 from fitnesscrm.core.roles import Role
 from fitnesscrm.scheduling import availability, services

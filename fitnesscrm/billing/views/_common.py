@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from fitnesscrm.billing import selectors
-from fitnesscrm.core.errors import ApplicationError, Forbidden, NotFound
+from fitnesscrm.core.errors import NotFound
 from fitnesscrm.core.permissions import CLIENT_DESK_ROLES, role_of
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, STAFF_ROLES, Role
 
@@ -26,14 +26,6 @@ def payment_or_404(request: HttpRequest, payment_id: int):
     try:
         return selectors.payment_get(user=request.user, payment_id=payment_id)
     except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def refuse(exc: ApplicationError) -> None:
-    """Turn a service's "not yours" or "no such thing" into the page's 403 or 404."""
-    if isinstance(exc, Forbidden):
-        raise PermissionDenied(exc.message) from exc
-    if isinstance(exc, NotFound):
         raise Http404(exc.message) from exc
 
 

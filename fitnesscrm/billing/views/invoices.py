@@ -32,7 +32,6 @@ from fitnesscrm.billing.views._common import (
     PER_PAGE,
     invoice_or_404,
     is_manager,
-    refuse,
     require_manager,
     tabs,
 )
@@ -40,6 +39,7 @@ from fitnesscrm.clients.models import Client
 from fitnesscrm.clients.selectors import client_list, visible_clients
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.money import format_money
+from fitnesscrm.core.pages import refuse
 from fitnesscrm.core.permissions import role_required
 from fitnesscrm.core.text import search_key
 

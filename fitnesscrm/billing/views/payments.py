@@ -14,12 +14,12 @@ from fitnesscrm.billing.models import PaymentMethod
 from fitnesscrm.billing.views._common import (
     MONEY,
     payment_or_404,
-    refuse,
     require_manager,
     tabs,
 )
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.money import format_money
+from fitnesscrm.core.pages import refuse
 from fitnesscrm.core.permissions import role_required
 
 STRIPE_REFUNDS = "fitnesscrm.billing.services.stripe_refunds"

@@ -25,9 +25,10 @@ from fitnesscrm.billing.forms import (
 )
 from fitnesscrm.billing.models import BillingSettings, Product, PromoCode, PromoKind, TaxRate
 from fitnesscrm.billing.services import catalog
-from fitnesscrm.billing.views._common import MANAGEMENT, is_owner, refuse, tabs
+from fitnesscrm.billing.views._common import MANAGEMENT, is_owner, tabs
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.money import format_money
+from fitnesscrm.core.pages import refuse
 from fitnesscrm.core.permissions import role_required
 
 

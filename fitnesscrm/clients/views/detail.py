@@ -16,7 +16,6 @@ from fitnesscrm.clients.forms import (
     StageForm,
     StatusForm,
     TaskForm,
-    apply_errors,
 )
 from fitnesscrm.clients.models import HEALTH_FIELDS, EntryKind, LeadStage, Status
 from fitnesscrm.clients.views._common import (
@@ -28,6 +27,7 @@ from fitnesscrm.clients.views._common import (
     _label,
 )
 from fitnesscrm.core.errors import ApplicationError, NotFound
+from fitnesscrm.core.pages import apply_errors
 from fitnesscrm.core.permissions import role_of, role_required, sees_all_clients
 from fitnesscrm.core.roles import MANAGEMENT_ROLES
 from fitnesscrm.trainers import selectors as trainer_selectors

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fitnesscrm.clients import selectors, services
-from fitnesscrm.clients.forms import ClientForm, apply_errors
+from fitnesscrm.clients.forms import ClientForm
 from fitnesscrm.clients.views._common import (
     DESK,
     STAFF,
@@ -19,6 +19,7 @@ from fitnesscrm.clients.views._common import (
     _detail_url,
 )
 from fitnesscrm.core.errors import ApplicationError, NotFound
+from fitnesscrm.core.pages import apply_errors
 from fitnesscrm.core.permissions import role_required, sees_all_clients
 from fitnesscrm.core.roles import Role
 from fitnesscrm.trainers import selectors as trainer_selectors

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
-from fitnesscrm.core.errors import ApplicationError, Forbidden, NotFound
+from fitnesscrm.core.errors import NotFound
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, STAFF_ROLES
 from fitnesscrm.scheduling import recurrence, selectors
 from fitnesscrm.scheduling.services import business_zone
@@ -26,14 +26,6 @@ def booking_or_404(request: HttpRequest, booking_id: int):
     try:
         return selectors.booking_get(user=request.user, booking_id=booking_id)
     except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def refuse(exc: ApplicationError) -> None:
-    """Turn a service's "not yours" or "no such thing" into the page's 403 or 404."""
-    if isinstance(exc, Forbidden):
-        raise PermissionDenied(exc.message) from exc
-    if isinstance(exc, NotFound):
         raise Http404(exc.message) from exc
 
 

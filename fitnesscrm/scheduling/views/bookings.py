@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from fitnesscrm.clients import selectors as client_selectors
 from fitnesscrm.core.errors import ApplicationError, NotFound
+from fitnesscrm.core.pages import refuse
 from fitnesscrm.core.permissions import role_required
 from fitnesscrm.scheduling import selectors, services
 from fitnesscrm.scheduling.forms import BookClientForm, apply_errors
@@ -15,7 +16,6 @@ from fitnesscrm.scheduling.models import BookingStatus
 from fitnesscrm.scheduling.views._common import (
     STAFF,
     booking_or_404,
-    refuse,
     require_manager_of,
     session_or_404,
 )

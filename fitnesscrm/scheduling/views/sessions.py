@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from fitnesscrm.clients import selectors as client_selectors
 from fitnesscrm.core.errors import ApplicationError
+from fitnesscrm.core.pages import refuse
 from fitnesscrm.core.permissions import role_required
 from fitnesscrm.scheduling import selectors, services
 from fitnesscrm.scheduling.forms import (
@@ -37,7 +38,6 @@ from fitnesscrm.scheduling.views._common import (
     is_fragment,
     local,
     local_start,
-    refuse,
     require_manager_of,
     session_or_404,
 )

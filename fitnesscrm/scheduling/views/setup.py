@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fitnesscrm.core.errors import ApplicationError
+from fitnesscrm.core.pages import refuse
 from fitnesscrm.core.permissions import role_of, role_required
 from fitnesscrm.core.roles import Role
 from fitnesscrm.scheduling import selectors, services
@@ -27,7 +28,7 @@ from fitnesscrm.scheduling.forms import (
     apply_errors,
 )
 from fitnesscrm.scheduling.models import ClassType, Location, Room, SchedulingSettings
-from fitnesscrm.scheduling.views._common import MANAGEMENT, refuse
+from fitnesscrm.scheduling.views._common import MANAGEMENT
 
 
 @dataclass(frozen=True)
