@@ -48,6 +48,7 @@ def tabs(user, current: str) -> list[dict]:
     items.append(("Memberships", "billing:memberships", "memberships"))
     if is_manager(user):
         items += [
+            ("Revenue", "revenue:index", "revenue"),
             ("Products", "billing:products", "products"),
             ("Tax rates", "billing:tax-rates", "tax-rates"),
             ("Promo codes", "billing:promo-codes", "promo-codes"),
