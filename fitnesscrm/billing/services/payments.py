@@ -151,6 +151,18 @@ def refund_record(*, actor, payment: Payment, amount_minor: int, reason: str) ->
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.method == PaymentMethod.STRIPE:
         raise Conflict("Refund card payments through Stripe.", code="refund_via_stripe")
+    return refund_write(actor=actor, payment=payment, amount_minor=amount_minor, reason=reason)
+
+
+def refund_write(
+    *, actor, payment: Payment, amount_minor: int, reason: str, via_stripe: bool = False
+) -> Refund:
+    """A refund and its credit note against a payment the caller locked, its rules checked.
+
+    Paid back by hand, it has succeeded; through Stripe it is pending until Stripe
+    answers. Either way the payment's refundable amount goes down now, so two people
+    cannot refund the same money.
+    """
     invoice = _locked(payment.invoice)
     check_refundable(payment, amount_minor, reason)
     note = credit_note_issue(actor=actor, invoice=invoice, amount_minor=amount_minor, reason=reason)
@@ -159,8 +171,8 @@ def refund_record(*, actor, payment: Payment, amount_minor: int, reason: str) ->
         credit_note=note,
         amount_minor=amount_minor,
         currency=payment.currency,
-        status=RefundStatus.SUCCEEDED,
-        via_stripe=False,
+        status=RefundStatus.PENDING if via_stripe else RefundStatus.SUCCEEDED,
+        via_stripe=via_stripe,
         reason=reason[:200],
         created_by=actor,
     )
@@ -168,7 +180,7 @@ def refund_record(*, actor, payment: Payment, amount_minor: int, reason: str) ->
     payment.save(update_fields=["refunded_minor"])
     audit_record(
         actor=actor,
-        action="refund.record",
+        action="refund.stripe_request" if via_stripe else "refund.record",
         target=refund,
         changes={"payment": payment.pk, "amount": amount_minor},
     )

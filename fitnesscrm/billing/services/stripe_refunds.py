@@ -10,9 +10,8 @@ move it to succeeded or failed (a failed refund gives the amount back to the pay
 from django.db import transaction
 
 from fitnesscrm.billing.models import Payment, PaymentMethod, Refund, RefundStatus
-from fitnesscrm.billing.services.invoices import _locked, require_manager
-from fitnesscrm.billing.services.payments import check_refundable, credit_note_issue
-from fitnesscrm.core.audit import audit_record
+from fitnesscrm.billing.services.invoices import require_manager
+from fitnesscrm.billing.services.payments import refund_write
 from fitnesscrm.core.errors import Conflict
 
 
@@ -27,26 +26,8 @@ def refund_via_stripe(*, actor, payment: Payment, amount_minor: int, reason: str
         raise Conflict("Only card payments taken through Stripe are refunded there.", code="manual")
     if not stripe_gateway.is_configured():
         raise Conflict("Card payments are not set up.", code="stripe_not_configured")
-    invoice = _locked(payment.invoice)
-    check_refundable(payment, amount_minor, reason)
-    note = credit_note_issue(actor=actor, invoice=invoice, amount_minor=amount_minor, reason=reason)
-    refund = Refund.objects.create(
-        payment=payment,
-        credit_note=note,
-        amount_minor=amount_minor,
-        currency=payment.currency,
-        status=RefundStatus.PENDING,
-        via_stripe=True,
-        reason=reason[:200],
-        created_by=actor,
-    )
-    payment.refunded_minor += amount_minor
-    payment.save(update_fields=["refunded_minor"])
-    audit_record(
-        actor=actor,
-        action="refund.stripe_request",
-        target=refund,
-        changes={"payment": payment.pk, "amount": amount_minor},
+    refund = refund_write(
+        actor=actor, payment=payment, amount_minor=amount_minor, reason=reason, via_stripe=True
     )
     from fitnesscrm.billing.tasks import send_stripe_refund
 
