@@ -87,3 +87,20 @@ def login():
         return c
 
     return _login
+
+
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup, django_db_blocker) -> str:
+    """`fitnesscrm loaddemo` once for a module (committed, so each test sees it); its output.
+
+    The database is emptied again when the module is done.
+    """
+    import io
+
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        out = io.StringIO()
+        call_command("loaddemo", stdout=out)
+        yield out.getvalue()
+        call_command("flush", "--noinput", verbosity=0)

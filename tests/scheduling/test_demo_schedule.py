@@ -22,23 +22,14 @@ from fitnesscrm.scheduling.models import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        out = io.StringIO()
-        call_command("loaddemo", stdout=out)
-        yield out.getvalue()
-        call_command("flush", "--noinput", verbosity=0)
-
-
-def test_the_demo_prints_its_timetable_and_loads_it_once(demo):
-    assert "Demo timetable:" in demo
+def test_the_demo_prints_its_timetable_and_loads_it_once(loaded_demo):
+    assert "Demo timetable:" in loaded_demo
     again = io.StringIO()
     call_command("loaddemo", stdout=again)
     assert "Demo timetable: already there." in again.getvalue()
 
 
-def test_no_trainer_and_no_room_is_in_two_sessions_at_once(demo):
+def test_no_trainer_and_no_room_is_in_two_sessions_at_once(loaded_demo):
     live = list(
         Session.objects.exclude(status=SessionStatus.CANCELLED).values_list(
             "trainer_id", "room_id", "starts_at", "ends_at"
@@ -54,7 +45,7 @@ def test_no_trainer_and_no_room_is_in_two_sessions_at_once(demo):
             assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
 
 
-def test_seat_counts_match_the_bookings_and_never_pass_the_capacity(demo):
+def test_seat_counts_match_the_bookings_and_never_pass_the_capacity(loaded_demo):
     sessions = Session.objects.annotate(
         seats=Count("bookings", filter=Q(bookings__status__in=SEAT_STATUSES)),
         waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
@@ -64,7 +55,7 @@ def test_seat_counts_match_the_bookings_and_never_pass_the_capacity(demo):
         assert session.waitlist_count == session.waiting
 
 
-def test_the_timetable_has_history_a_future_a_waitlist_and_a_cancelled_class(demo):
+def test_the_timetable_has_history_a_future_a_waitlist_and_a_cancelled_class(loaded_demo):
     now = timezone.now()
     assert Session.objects.filter(kind=Kind.CLASS, starts_at__lt=now).exists()
     assert Session.objects.filter(kind=Kind.PERSONAL, starts_at__gt=now).exists()
@@ -74,7 +65,7 @@ def test_the_timetable_has_history_a_future_a_waitlist_and_a_cancelled_class(dem
     assert Reminder.objects.filter(due_at__gt=now).exists()
 
 
-def test_the_demo_client_has_classes_booked_and_attended(demo):
+def test_the_demo_client_has_classes_booked_and_attended(loaded_demo):
     chloe = User.objects.get(email="client@demo.fitnesscrm.test").client_profile
     mine = Booking.objects.filter(client=chloe)
     assert mine.filter(status=BookingStatus.BOOKED, session__starts_at__gt=timezone.now()).exists()
