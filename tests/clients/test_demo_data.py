@@ -53,8 +53,9 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo(db):
-    return loaddemo()
+def demo(db, loaded_demo):
+    """The demo, loaded once for this module (each test's own changes are rolled back)."""
+    return loaded_demo
 
 
 def test_loaddemo_twice_loads_the_demo_gym_once(demo):
