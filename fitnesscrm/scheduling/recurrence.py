@@ -7,16 +7,15 @@ time that does not exist on some date (clocks jump forward over it) or exists tw
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import FR, MO, SA, SU, TH, TU, WE, WEEKLY, rrule, rrulestr
+from dateutil.rrule import WEEKLY, rrule, rrulestr
 
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.scheduling.models import MAX_OCCURRENCES
 
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_WEEKDAYS = (MO, TU, WE, TH, FR, SA, SU)
 
 
 def local_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
@@ -119,14 +118,3 @@ def end_before(rule: str, local: datetime) -> str:
     parts = [p for p in rule.split(";") if not p.startswith(("COUNT=", "UNTIL="))]
     last = local - timedelta(seconds=1)
     return ";".join([*parts, f"UNTIL={last:%Y%m%dT%H%M%S}"])
-
-
-def weekdays_of(rule: str) -> tuple[int, ...]:
-    for part in rule.split(";"):
-        if part.startswith("BYDAY="):
-            return tuple(WEEKDAY_CODES.index(code) for code in part[6:].split(","))
-    return ()
-
-
-def combine(day: date, at: time) -> datetime:
-    return datetime.combine(day, at)
