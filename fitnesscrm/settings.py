@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "fitnesscrm.clients",
     "fitnesscrm.scheduling",
     "fitnesscrm.billing",
+    "fitnesscrm.training",
+    "fitnesscrm.progress",
     "fitnesscrm.analytics",
     "fitnesscrm.ops",
 ]

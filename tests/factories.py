@@ -21,6 +21,9 @@ from fitnesscrm.billing.models import Interval, Product, ProductKind, TaxRate
 from fitnesscrm.clients.models import (
     Assignment,
     Client,
+    ConsentKind,
+    ConsentMethod,
+    ConsentRecord,
     EntryKind,
     FollowUpTask,
     LeadStage,
@@ -31,6 +34,7 @@ from fitnesscrm.clients.models import (
 )
 from fitnesscrm.core.roles import Role
 from fitnesscrm.core.text import search_key
+from fitnesscrm.progress.models import Goal, GoalMetric, Measurement
 from fitnesscrm.scheduling.models import (
     SEAT_STATUSES,
     Booking,
@@ -42,6 +46,16 @@ from fitnesscrm.scheduling.models import (
     Session,
 )
 from fitnesscrm.trainers.models import Certification, Specialization, Trainer
+from fitnesscrm.training.models import (
+    Equipment,
+    Exercise,
+    MuscleGroup,
+    Program,
+    ProgramDay,
+    ProgramExercise,
+    ProgramSet,
+    ProgramWeek,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -388,3 +402,126 @@ class PackFactory(ProductFactory):
     interval = ""
     credits = 10
     credit_days = 90
+
+
+# --- Training ----------------------------------------------------------------------------------
+
+
+class MuscleGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MuscleGroup
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"muscle-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+
+
+class EquipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Equipment
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"equipment-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+
+
+class ExerciseFactory(factory.django.DjangoModelFactory):
+    """One of the business's own exercises (no library key), tracked by weight and reps."""
+
+    class Meta:
+        model = Exercise
+
+    name = factory.Sequence(lambda n: f"Test press {n}")
+    instructions = "Press the weight up, lower it under control."
+
+    @factory.post_generation
+    def primary_muscles(self, create, extracted, **kwargs):
+        if create:
+            self.primary_muscles.set(extracted or [MuscleGroupFactory(slug="chest")])
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    """One of the business's programs (no client)."""
+
+    class Meta:
+        model = Program
+
+    name = factory.Sequence(lambda n: f"Strength block {n}")
+
+
+class ProgramWeekFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramWeek
+
+    program = factory.SubFactory(ProgramFactory)
+    number = 1
+
+
+class ProgramDayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramDay
+
+    week = factory.SubFactory(ProgramWeekFactory)
+    position = 1
+    name = "Day A"
+
+
+class ProgramExerciseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramExercise
+
+    day = factory.SubFactory(ProgramDayFactory)
+    exercise = factory.SubFactory(ExerciseFactory)
+    position = 1
+
+
+class ProgramSetFactory(factory.django.DjangoModelFactory):
+    """5 reps at 60 kg."""
+
+    class Meta:
+        model = ProgramSet
+
+    program_exercise = factory.SubFactory(ProgramExerciseFactory)
+    position = 1
+    reps_min = 5
+    reps_max = 5
+    load = Decimal("60")
+
+
+# --- Progress ----------------------------------------------------------------------------------
+
+
+def give_health_consent(client: Client, *, by=None) -> ConsentRecord:
+    """The client's consent to health data being recorded, as the portal records it."""
+    return ConsentRecord.objects.create(
+        client=client,
+        kind=ConsentKind.HEALTH_DATA,
+        granted=True,
+        method=ConsentMethod.PORTAL,
+        wording="I agree that my measurements, photos and health notes are recorded.",
+        recorded_by=by,
+    )
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measurement
+
+    client = factory.SubFactory(MemberFactory)
+    measured_on = factory.LazyFunction(lambda: timezone.localdate())
+    weight_kg = Decimal("85.0")
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    """Weight from 90 kg to 80 kg in twelve weeks from today."""
+
+    class Meta:
+        model = Goal
+
+    client = factory.SubFactory(MemberFactory)
+    title = "Lose 10 kg"
+    metric = GoalMetric.WEIGHT
+    start_value = Decimal("90")
+    target_value = Decimal("80")
+    start_date = factory.LazyFunction(lambda: timezone.localdate())
+    target_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(weeks=12))

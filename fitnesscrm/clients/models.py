@@ -477,3 +477,60 @@ class ClientImportError(models.Model):
 
     def __str__(self) -> str:
         return f"Row {self.row}: {self.message}"
+
+
+class ConsentKind(models.TextChoices):
+    HEALTH_DATA = "health_data", "Health data (measurements, photos, health notes)"
+
+
+class ConsentMethod(models.TextChoices):
+    PORTAL = "portal", "By the client in the portal"
+    IN_PERSON = "in_person", "In person, recorded by staff"
+    WRITTEN = "written", "On a signed form, recorded by staff"
+    API = "api", "Through the API"
+
+
+class ConsentRecord(models.Model):
+    """One grant or withdrawal of a consent; the newest row of a kind is the one in force.
+
+    Rows are never changed or deleted (except with the client's erasure): they are the
+    history a data-protection officer asks for.
+    """
+
+    client = models.ForeignKey(
+        Client, verbose_name="client", on_delete=models.CASCADE, related_name="consents"
+    )
+    kind = models.CharField("consent", max_length=20, choices=ConsentKind.choices)
+    granted = models.BooleanField("granted")
+    method = models.CharField("how", max_length=20, choices=ConsentMethod.choices)
+    # The wording the client agreed to, as shown at the time.
+    wording = models.TextField("wording", max_length=2000, blank=True)
+    recorded_at = models.DateTimeField("recorded", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="recorded by",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "consent record"
+        verbose_name_plural = "consent records"
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ConsentKind.values), name="consent_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(method__in=ConsentMethod.values), name="consent_method_valid"
+            ),
+        ]
+        indexes = [
+            # "Is this consent in force": the newest record of a kind for a client.
+            models.Index(fields=["client", "kind", "-recorded_at"], name="consent_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {'granted' if self.granted else 'withdrawn'}"
