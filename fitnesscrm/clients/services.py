@@ -29,6 +29,7 @@ from fitnesscrm.clients.models import (
 )
 from fitnesscrm.core.audit import audit_record
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from fitnesscrm.core.images import clean_image
 from fitnesscrm.core.permissions import is_staff_member, role_of, sees_all_clients
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, Role
 from fitnesscrm.core.text import InvalidPhone, normalize_phone
@@ -951,47 +952,6 @@ def _tag_imported(clients: list[Client], names_per_client: list) -> None:
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_SIDE = 1024
-# Pillow's name of each accepted format, and the extension the stored copy gets.
-PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-
-
-def _clean_photo(upload):
-    """The picture re-encoded from its pixels alone: no EXIF (GPS, camera), at most 1024 px."""
-    import io
-    import uuid
-
-    from django.core.files.base import ContentFile
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    unreadable = "This file is not a picture we can read: use a JPEG, PNG or WebP photo."
-    if upload.size > PHOTO_MAX_BYTES:
-        raise _invalid({"photo": "The photo is larger than 5 MB."})
-    try:
-        with Image.open(upload) as probe:
-            probe.verify()
-        upload.seek(0)
-        image = Image.open(upload)
-        kind = image.format
-        if kind not in PHOTO_FORMATS:
-            raise _invalid({"photo": unreadable})
-        image = ImageOps.exif_transpose(image)  # keep the way up the camera meant
-        image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
-        raise _invalid({"photo": unreadable}) from exc
-    if kind == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    elif image.mode not in ("RGB", "RGBA", "L", "LA"):
-        image = image.convert("RGBA")
-    out = io.BytesIO()
-    # Only the pixels are written: no exif=, icc_profile= or text chunks are passed on.
-    image.save(out, format=kind, quality=85)
-    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{PHOTO_FORMATS[kind]}")
 
 
 @transaction.atomic
@@ -1005,7 +965,9 @@ def client_set_photo(*, actor, client: Client, upload=None) -> Client:
     if upload is None and not old_name:
         return client
     if upload is not None:
-        content = _clean_photo(upload)
+        content = clean_image(
+            upload, field="photo", max_bytes=PHOTO_MAX_BYTES, max_side=PHOTO_MAX_SIDE
+        ).content
         client.photo.save(content.name, content, save=False)
     else:
         client.photo = ""

@@ -1,0 +1,1 @@
+"""Progress forms: one module per area."""

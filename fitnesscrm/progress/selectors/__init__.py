@@ -1,0 +1,1 @@
+"""Progress selectors: one module per area."""

@@ -1,0 +1,1 @@
+"""Progress services: one module per area."""

@@ -1,0 +1,1 @@
+"""Progress views: one module per area."""

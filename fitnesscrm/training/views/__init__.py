@@ -1,0 +1,1 @@
+"""Training views: one module per area."""
