@@ -1,5 +1,6 @@
 """FitnessCRM settings: one module, every knob read from the environment."""
 
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -74,6 +75,20 @@ def env_int(name: str, default: int) -> int:
         return default
 
 
+def env_fraction(name: str, default: float) -> float:
+    """A number from 0 to 1 (a sampling rate)."""
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 1:
+        refuse(f"{name} must be a number from 0 to 1, not {value!r}.")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -136,6 +151,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "fitnesscrm.core.middleware.RequestContextMiddleware",
+    "fitnesscrm.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fitnesscrm.core.middleware.ApiErrorMiddleware",
@@ -315,6 +331,25 @@ STORAGES = {
     },
 }
 
+# Progress photos in a private S3 bucket (any S3-compatible service); empty: local disk
+# under MEDIA_ROOT. Either way they are served only through the app's permission check.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["progress_photos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            # Never linked to directly: the app streams each file after its check.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+
 # The largest request body accepted anywhere (uploads included): 10 MB.
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
@@ -391,5 +426,29 @@ LOGGING = {
         "django.tasks": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# --- Monitoring -----------------------------------------------------------------------
+
+# /metrics (Prometheus): a scrape sends `Authorization: Bearer <METRICS_TOKEN>` or comes
+# from one of these addresses or networks.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        refuse(f"METRICS_ALLOWED_IPS: {_network!r} is not an address or network like 10.0.0.0/8.")
+# Error reports (fitnesscrm/ops/monitoring.py says what they leave out).
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+SENTRY_TRACES_SAMPLE_RATE = env_fraction("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+if SENTRY_DSN:
+    from fitnesscrm.ops.monitoring import configure_sentry
+
+    configure_sentry(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 
 FORM_RENDERER = "fitnesscrm.core.forms_rendering.FormRenderer"

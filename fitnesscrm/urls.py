@@ -7,6 +7,7 @@ from fitnesscrm.api import api
 from fitnesscrm.core import views as core_views
 from fitnesscrm.core.roles import Role
 from fitnesscrm.ops import views as ops_views
+from fitnesscrm.ops.metrics import metrics_view
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="home", permanent=False), name="root"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("portal/progress/", include("fitnesscrm.progress.urls_portal")),
     path("health/live", ops_views.live, name="health-live"),
     path("health/ready", ops_views.ready, name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

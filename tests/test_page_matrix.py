@@ -796,6 +796,9 @@ PAGES: dict[str, Page] = {
     # --- Operations
     "health-live": Page(get=every(200), post=every(405)),
     "health-ready": Page(get=every(200), post=every(405)),
+    # Prometheus metrics: open to loopback (where the test client comes from) and to a
+    # token, whoever is signed in; tests/ops/test_metrics.py checks other addresses.
+    "metrics": Page(get=every(200), post=every(405)),
 }
 
 # Pages for clients and visitors: the portal, sign-in and password pages, health checks.
@@ -836,6 +839,7 @@ NOT_STAFF_PAGES = {
     "billing-portal:buy",
     "health-live",
     "health-ready",
+    "metrics",
 }
 
 

@@ -45,6 +45,7 @@ def clean_image(upload, *, field: str, max_bytes: int, max_side: int) -> CleanIm
     size = getattr(upload, "size", None)
     if size is None or size > max_bytes:
         raise _refuse(field, f"The picture is larger than {_megabytes(max_bytes)}.")
+    too_many_pixels = "The picture has too many pixels: use a photo of at most 40 megapixels."
     try:
         upload.seek(0)
         with Image.open(upload) as probe:
@@ -53,9 +54,7 @@ def clean_image(upload, *, field: str, max_bytes: int, max_side: int) -> CleanIm
             if kind not in FORMATS:
                 raise _refuse(field, UNREADABLE)
             if width * height > MAX_PIXELS:
-                raise _refuse(
-                    field, "The picture has too many pixels: use a photo of at most 40 megapixels."
-                )
+                raise _refuse(field, too_many_pixels)
             probe.verify()
         upload.seek(0)
         with Image.open(upload) as source:
@@ -64,12 +63,14 @@ def clean_image(upload, *, field: str, max_bytes: int, max_side: int) -> CleanIm
             image.thumbnail((max_side, max_side))
     except ApplicationError:
         raise
+    except Image.DecompressionBombError as exc:
+        # Pillow's own limit (far above ours) can trip as the file is opened.
+        raise _refuse(field, too_many_pixels) from exc
     except (
         UnidentifiedImageError,
         OSError,
         SyntaxError,
         ValueError,
-        Image.DecompressionBombError,
         Image.DecompressionBombWarning,
     ) as exc:
         raise _refuse(field, UNREADABLE) from exc
@@ -77,8 +78,10 @@ def clean_image(upload, *, field: str, max_bytes: int, max_side: int) -> CleanIm
         image = image.convert("RGB")
     elif image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA")
+    # Only the pixels are written: no exif=, icc_profile= or text chunks are passed on,
+    # and nothing the decoder kept (a PNG's writer would copy info["icc_profile"]).
+    image.info = {}
     out = io.BytesIO()
-    # Only the pixels are written: no exif=, icc_profile= or text chunks are passed on.
     image.save(out, format=kind, quality=85)
     return CleanImage(
         content=ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{FORMATS[kind]}"),

@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def variables_read_by_settings() -> set[str]:
     source = (ROOT / "fitnesscrm" / "settings.py").read_text()
-    return set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', source))
+    return set(re.findall(r'env_(?:str|bool|int|fraction|list)\(\s*"([A-Z0-9_]+)"', source))
 
 
 def variables_in_env_example() -> set[str]:

@@ -490,6 +490,34 @@ def test_a_burst_on_the_api_gets_429_as_json(stack):
     assert json.loads(body)["code"] == "rate_limited"
 
 
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        return response.read().decode()
+
+
+def _count(metrics: str, series: str) -> float:
+    match = re.search(rf"^{re.escape(series)} (\S+)$", metrics, flags=re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_metrics_add_up_every_web_worker_and_are_not_served_through_nginx(stack):
+    series = 'fitnesscrm_http_requests_total{method="GET",route="/health/live",status="200"}'
+    before = _count(_scrape(stack.app_port), series)
+    for _ in range(20):
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{stack.app_port}/health/live", timeout=10
+        ) as response:
+            assert response.status == 200
+
+    # Each scrape is answered by whichever of the two workers is free: every one of
+    # them sees the requests both workers served.
+    for _ in range(4):
+        assert _count(_scrape(stack.app_port), series) - before == 20
+
+    status, _, _ = stack.request("GET", "/metrics")
+    assert status == 404
+
+
 def test_sigterm_stops_the_app_and_the_worker_cleanly(stack):
     app, worker, proxy = (stack.processes[name] for name in ("app", "worker", "nginx"))
 

@@ -37,6 +37,16 @@ class _Server(gunicorn.app.base.BaseApplication):
         return application
 
 
+def _worker_exited(server, worker) -> None:
+    """Keep a finished worker's counters, drop its gauges (prometheus_client's rule)."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 def gunicorn_options(*, host: str, port: int, workers: int) -> dict:
     verbose = settings.LOG_LEVEL in ("DEBUG", "INFO")
     return {
@@ -57,6 +67,7 @@ def gunicorn_options(*, host: str, port: int, workers: int) -> dict:
         "secure_scheme_headers": {},
         "forwarded_allow_ips": "",
         "control_socket_disable": True,
+        "child_exit": _worker_exited,
     }
 
 
