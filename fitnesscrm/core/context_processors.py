@@ -11,7 +11,7 @@ from fitnesscrm.core.permissions import (
     manages_staff,
     role_of,
 )
-from fitnesscrm.core.roles import HOME_URL_NAMES, Role
+from fitnesscrm.core.roles import HOME_URL_NAMES, MANAGEMENT_ROLES, Role
 
 
 def _link(label: str, url_name: str, name: str) -> list[dict]:
@@ -30,6 +30,9 @@ def navigation(user) -> list[dict]:
         items += _link("Tasks", "clients:tasks", "tasks")
         items += _link("Trainers", "trainers:list", "trainers")
     items += _link("Billing", "billing:invoices", "billing") if role in CLIENT_DESK_ROLES else []
+    if role in MANAGEMENT_ROLES or role == Role.TRAINER:  # who coaches (training.access)
+        items += _link("Programs", "programs:list", "programs")
+        items += _link("Exercises", "exercises:list", "exercises")
     if role == Role.TRAINER:
         items += _link("Availability", "availability:index", "availability")
     if manages_staff(user):
@@ -37,6 +40,7 @@ def navigation(user) -> list[dict]:
     if role == Role.CLIENT:
         items += _link("Classes", "portal-schedule:timetable", "classes")
         items += _link("My bookings", "portal-schedule:bookings", "bookings")
+        items += _link("Training", "portal-training:today", "training")
         items += _link("Membership", "billing-portal:index", "billing")
         items += _link("My profile", "clients:portal-profile", "profile")
     if can_view_audit_log(user):

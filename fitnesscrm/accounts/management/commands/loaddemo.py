@@ -28,6 +28,7 @@ class Command(BaseCommand):
         from fitnesscrm.billing import demo as billing_demo
         from fitnesscrm.clients import demo
         from fitnesscrm.scheduling import demo as schedule_demo
+        from fitnesscrm.training import demo as training_demo
 
         created = 0
         for role, email, name in DEMO_USERS:
@@ -62,6 +63,12 @@ class Command(BaseCommand):
                 desk=User.objects.get(email=DEMO_USERS[3][1]),
                 demo_client=getattr(client, "client_profile", None),
             )
+            started_training = time.monotonic()
+            coaching = training_demo.load_demo_training(
+                owner=owner,
+                coach_user=User.objects.get(email=DEMO_USERS[2][1]),
+                demo_client=getattr(client, "client_profile", None),
+            )
         finally:
             audit_log.setLevel(level)
         if counts is None:
@@ -87,6 +94,14 @@ class Command(BaseCommand):
                 f"Demo billing: {money['memberships']} memberships ({money['open']} with money "
                 f"owed), {money['packs']} packs sold "
                 f"({time.monotonic() - started_billing:.1f} s)."
+            )
+        if coaching is None:
+            self.stdout.write("Demo training: already there.")
+        else:
+            self.stdout.write(
+                f"Demo training: {coaching['templates']} program templates, "
+                f"{coaching['assigned']} programs assigned, {coaching['workouts']} workouts "
+                f"logged ({time.monotonic() - started_training:.1f} s)."
             )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
