@@ -63,4 +63,10 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
         every=timedelta(days=1),
         description="End cancelled memberships after their last day; mark paused ones.",
     ),
+    Periodic(
+        "progress.goals_check",
+        "fitnesscrm.progress.tasks.goals_check_daily",
+        every=timedelta(days=1),
+        description="Mark goals reached by new lifts or workouts achieved, overdue ones missed.",
+    ),
 )

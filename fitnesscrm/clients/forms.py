@@ -23,6 +23,9 @@ def _limit(name: str) -> int:
     return Client._meta.get_field(name).max_length
 
 
+HEALTH_HELP = "Recorded only while the client consents to health data (see their progress page)."
+
+
 def _text(name: str, *, required: bool = False, textarea: bool = False, **kwargs) -> forms.Field:
     """A text field as long as the model allows, with a clear message when it is longer."""
     limit = _limit(name)
@@ -167,8 +170,8 @@ class ClientForm(StyledFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     goals = _text("goals", textarea=True)
-    health_notes = _text("health_notes", textarea=True)
-    injuries = _text("injuries", textarea=True)
+    health_notes = _text("health_notes", textarea=True, help_text=HEALTH_HELP)
+    injuries = _text("injuries", textarea=True, help_text=HEALTH_HELP)
     email_consent = forms.BooleanField(label="Email marketing", required=False)
     sms_consent = forms.BooleanField(label="SMS marketing", required=False)
     photo = forms.FileField(
@@ -198,7 +201,9 @@ class ClientForm(StyledFormMixin, forms.Form):
         self.health = health
         if not has_photo:
             del self.fields["remove_photo"]
-        if not health:
+        # Health notes need the client's consent to health data, which a record not yet
+        # saved cannot have: they are added on the edit form once consent is recorded.
+        if not health or creating:
             for name in HEALTH_FIELDS:
                 del self.fields[name]
         if not creating:

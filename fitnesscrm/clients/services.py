@@ -190,6 +190,7 @@ def client_create(
     if not selectors_can_write_health(actor) and any(fields.get(f) for f in HEALTH_FIELDS):
         raise Forbidden("Your role cannot record health notes or injuries.")
     cleaned = _clean_fields({"first_name": "", **fields})
+    _require_health_consent(None, cleaned)
     client = Client(**cleaned, status=status, created_by=actor)
     now = timezone.now()
     if client.email_consent:
@@ -209,6 +210,41 @@ def client_create(
     if trainer is not None:
         assignment_create(actor=actor, client=client, trainer=trainer, is_primary=True)
     return client
+
+
+NEW_CLIENT_HEALTH_MESSAGE = (
+    "A new client has not agreed to health data being recorded yet: save the client, "
+    "record their consent on their progress page, then add this."
+)
+NO_HEALTH_CONSENT_MESSAGE = (
+    "This client has not agreed to health data being recorded: record their consent "
+    "on their progress page first."
+)
+
+
+def _require_health_consent(client: Client | None, cleaned: dict) -> None:
+    """Refuse new health notes or injuries for a client without health-data consent.
+
+    Clearing them is always allowed, and so is saving them unchanged (an edit of the
+    record's other fields sends them back as they were).
+    """
+    from fitnesscrm.clients.consent import has_health_consent
+
+    changed = [
+        name
+        for name in HEALTH_FIELDS
+        if cleaned.get(name) and (client is None or cleaned[name] != getattr(client, name))
+    ]
+    if not changed:
+        return
+    if client is not None and has_health_consent(client):
+        return
+    message = NEW_CLIENT_HEALTH_MESSAGE if client is None else NO_HEALTH_CONSENT_MESSAGE
+    raise ApplicationError(
+        message,
+        code="consent_required",
+        errors=[{"field": name, "message": message} for name in changed],
+    )
 
 
 def selectors_can_write_health(actor) -> bool:
@@ -248,6 +284,7 @@ def client_update(*, actor, client: Client, tags: Iterable[str] | None = None, *
     ):
         raise Forbidden("Your role cannot change health notes or injuries.")
     cleaned = _clean_fields(fields, instance=client)
+    _require_health_consent(client, cleaned)
     before = {name: getattr(client, name) for name in cleaned}
     now = timezone.now()
     for name, value in cleaned.items():
@@ -855,10 +892,13 @@ def client_import_clean(*, actor, values: dict) -> dict:
     long_tags = [name for name in tags if len(name) > 40]
     if long_tags:
         errors["tags"] = f"The tag “{long_tags[0][:40]}…” is longer than 40 characters."
-    if not selectors_can_write_health(actor):
-        for name in HEALTH_FIELDS:
-            if values.get(name):
-                errors[name] = "Your role cannot record health notes or injuries."
+    for name in HEALTH_FIELDS:
+        if values.get(name):
+            errors[name] = (
+                NEW_CLIENT_HEALTH_MESSAGE
+                if selectors_can_write_health(actor)
+                else "Your role cannot record health notes or injuries."
+            )
     if errors:
         raise _invalid(errors)
     return {**cleaned, "status": status, "tags": tags}

@@ -31,8 +31,8 @@ def navigation(user) -> list[dict]:
         items += _link("Trainers", "trainers:list", "trainers")
     items += _link("Billing", "billing:invoices", "billing") if role in CLIENT_DESK_ROLES else []
     if role in MANAGEMENT_ROLES or role == Role.TRAINER:  # who coaches (training.access)
-        items += _link("Programs", "programs:list", "programs")
-        items += _link("Exercises", "exercises:list", "exercises")
+        # The exercise library and adherence are reached from the programs page.
+        items += _link("Training", "programs:list", "programs")
     if role == Role.TRAINER:
         items += _link("Availability", "availability:index", "availability")
     if manages_staff(user):
@@ -41,6 +41,7 @@ def navigation(user) -> list[dict]:
         items += _link("Classes", "portal-schedule:timetable", "classes")
         items += _link("My bookings", "portal-schedule:bookings", "bookings")
         items += _link("Training", "portal-training:today", "training")
+        items += _link("Progress", "portal-progress:index", "progress")
         items += _link("Membership", "billing-portal:index", "billing")
         items += _link("My profile", "clients:portal-profile", "profile")
     if can_view_audit_log(user):
@@ -53,6 +54,8 @@ def account_menu(user) -> list[dict]:
     items = []
     if role_of(user) in (Role.OWNER, Role.MANAGER, Role.TRAINER):
         items += _link("Working hours and time off", "availability:index", "availability")
+    if manages_staff(user):
+        items += _link("Units for measurements", "progress:settings", "progress-settings")
     if can_manage_api_keys(user):
         items.append({"label": "API keys", "url": reverse("accounts:api-keys"), "name": "api-keys"})
         items.append({"label": "API docs", "url": "/api/v1/docs", "name": "api-docs"})

@@ -12,7 +12,13 @@ from fitnesscrm.clients import services
 from fitnesscrm.clients.models import Client, EntryKind, Status, TimelineEntry
 from fitnesscrm.core.models import AuditEntry
 from tests.api.test_errors import assert_api_error
-from tests.factories import AssignmentFactory, ClientFactory, TagFactory, build_gym
+from tests.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    TagFactory,
+    build_gym,
+    give_health_consent,
+)
 
 URL = "/api/v1/clients"
 
@@ -255,13 +261,19 @@ def test_the_front_desk_cannot_record_health_data_403(front_desk, login):
 
 
 def test_a_client_created_by_a_trainer_gets_them_as_primary_trainer(trainer, login, gym):
-    response = send(login(trainer), "post", URL, {"first_name": "Newbie", "injuries": "None"})
+    response = send(login(trainer), "post", URL, {"first_name": "Newbie"})
     assert response.status_code == 201
     body = response.json()
     assert [(t["trainer"]["id"], t["is_primary"]) for t in body["trainers"]] == [
         (gym.coach.pk, True)
     ]
-    assert body["injuries"] == "None"
+
+
+def test_a_new_client_cannot_arrive_with_health_notes_before_consenting(trainer, login, gym):
+    response = send(login(trainer), "post", URL, {"first_name": "Newbie", "injuries": "Knee"})
+    body = assert_api_error(response, 400, "consent_required")
+    assert "consent" in body["detail"]
+    assert not Client.objects.filter(first_name="Newbie").exists()
 
 
 def test_a_client_can_be_created_with_a_primary_trainer_and_status(owner, login, gym):
@@ -392,6 +404,7 @@ def test_the_front_desk_writing_health_fields_gets_403_and_nothing_changes(front
 
 
 def test_the_assigned_trainer_can_update_health_notes(trainer, login, gym):
+    give_health_consent(gym.member)
     response = send(login(trainer), "patch", f"{URL}/{gym.member.pk}", {"health_notes": "Inhaler."})
     assert response.json()["health_notes"] == "Inhaler."
     audit = AuditEntry.objects.get(action="client.update")

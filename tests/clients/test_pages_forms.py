@@ -1,13 +1,19 @@
 """Creating and editing a client: every field, health fields by role, errors at the field."""
 
 import html
+import re
 
 import pytest
 from django.utils import timezone
 
 from fitnesscrm.clients.models import Assignment, Client, Status
 from fitnesscrm.core.models import AuditEntry
-from tests.factories import ClientFactory, TrainerFactory
+from tests.factories import (
+    AssignmentFactory,
+    ClientFactory,
+    TrainerFactory,
+    give_health_consent,
+)
 
 NEW_URL = "/clients/new/"
 
@@ -96,21 +102,64 @@ def test_unicode_names_are_kept_as_typed(name, front_desk, login):
 
 
 @pytest.mark.parametrize("role", ["owner", "manager", "trainer"])
-def test_roles_with_health_access_see_and_fill_the_health_fields(role, request, login, db):
+def test_the_new_client_form_has_no_health_fields_and_any_sent_are_refused(
+    role, request, login, db
+):
     user = request.getfixturevalue(role)
     if role == "trainer":
         TrainerFactory(user=user)
     browser = login(user)
 
     form = browser.get(NEW_URL).content.decode()
-    browser.post(NEW_URL, {**FULL, "health_notes": "Asthma", "injuries": "Left knee"})
+    response = browser.post(NEW_URL, {**FULL, "health_notes": "Asthma", "injuries": "Left knee"})
+
+    assert 'name="health_notes"' not in form and 'name="injuries"' not in form
+    # The form has no such fields, so what was sent is dropped: a new record has no consent.
+    assert response.status_code == 302
+    client = Client.objects.get()
+    assert (client.health_notes, client.injuries) == ("", "")
+
+
+@pytest.mark.parametrize("role", ["owner", "manager", "trainer"])
+def test_roles_with_health_access_fill_the_health_fields_once_the_client_consents(
+    role, request, login, db
+):
+    user = request.getfixturevalue(role)
+    client = ClientFactory(first_name="Ana")
+    if role == "trainer":
+        AssignmentFactory(client=client, trainer=TrainerFactory(user=user))
+    give_health_consent(client)
+    browser = login(user)
+
+    form = browser.get(f"/clients/{client.pk}/edit/").content.decode()
+    browser.post(
+        f"/clients/{client.pk}/edit/",
+        {"first_name": "Ana", "source": "other", "health_notes": "Asthma", "injuries": "Knee"},
+    )
 
     assert 'name="health_notes"' in form and 'name="injuries"' in form
-    client = Client.objects.get()
-    assert (client.health_notes, client.injuries) == ("Asthma", "Left knee")
-    audit = AuditEntry.objects.get(action="client.create")
+    client.refresh_from_db()
+    assert (client.health_notes, client.injuries) == ("Asthma", "Knee")
+    audit = AuditEntry.objects.get(action="client.update")
     assert audit.changes["health_notes"] == "changed"
     assert "Asthma" not in str(audit.changes)
+
+
+def test_health_notes_for_a_client_without_consent_are_refused_at_the_field(owner, login):
+    client = ClientFactory(first_name="Ana")
+
+    response = login(owner).post(
+        f"/clients/{client.pk}/edit/",
+        {"first_name": "Ana", "source": "other", "health_notes": "Asthma"},
+    )
+
+    assert response.status_code == 400
+    body = html.unescape(response.content.decode())
+    assert "has not agreed to health data being recorded" in body
+    (textarea,) = re.findall(r"<textarea[^>]*name=\"health_notes\"[^>]*>", body)
+    assert 'aria-invalid="true"' in textarea
+    client.refresh_from_db()
+    assert client.health_notes == ""
 
 
 def test_the_front_desk_has_no_health_fields_and_any_sent_are_ignored(front_desk, login):
@@ -262,6 +311,7 @@ def test_the_front_desk_edits_without_seeing_or_touching_health_notes(front_desk
 
 
 def test_an_assigned_trainer_can_edit_health_notes(assigned_client, trainer, login):
+    give_health_consent(assigned_client)
     login(trainer).post(
         f"/clients/{assigned_client.pk}/edit/",
         {"first_name": "Ada", "source": "other", "health_notes": "Bad back"},

@@ -8,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fitnesscrm.clients import selectors, services
+from fitnesscrm.clients.consent import consent_withdraw
 from fitnesscrm.clients.models import Client, EntryKind, Status, TimelineEntry
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from fitnesscrm.core.models import AuditEntry
-from tests.factories import ClientFactory, build_gym
+from tests.factories import ClientFactory, build_gym, give_health_consent
 
 
 @pytest.fixture
@@ -208,17 +209,48 @@ def test_the_front_desk_may_create_a_client_with_empty_health_fields(front_desk)
 
 
 def test_health_changes_are_audited_by_name_never_by_value(owner, gym):
+    give_health_consent(gym.member)
     services.client_update(actor=owner, client=gym.member, injuries="Shoulder", goals="Swim")
     entry = AuditEntry.objects.get(action="client.update")
     assert entry.changes == {"injuries": "changed", "goals": ["", "Swim"]}
     assert "Shoulder" not in str(entry.changes)
 
 
-def test_creating_with_health_data_audits_the_field_names_only(owner):
-    client = services.client_create(actor=owner, first_name="Ann", health_notes="Epilepsy")
-    entry = AuditEntry.objects.get(action="client.create", object_id=str(client.pk))
-    assert entry.changes["health_notes"] == "changed"
-    assert "Epilepsy" not in str(entry.changes)
+def test_creating_with_health_data_is_refused_as_a_new_client_has_not_consented(owner):
+    with pytest.raises(ApplicationError) as exc_info:
+        services.client_create(actor=owner, first_name="Ann", health_notes="Epilepsy")
+
+    assert exc_info.value.code == "consent_required"
+    assert error_fields(exc_info) == ["health_notes"]
+    assert not Client.objects.exists()
+
+
+def test_health_notes_need_the_clients_consent_and_stop_when_it_is_withdrawn(owner, gym):
+    client = ClientFactory(first_name="Ann")
+    with pytest.raises(ApplicationError) as exc_info:
+        services.client_update(actor=owner, client=client, injuries="Shoulder")
+    assert exc_info.value.code == "consent_required"
+    assert error_fields(exc_info) == ["injuries"]
+
+    give_health_consent(client)
+    services.client_update(actor=owner, client=client, injuries="Shoulder")
+    consent_withdraw(actor=owner, client=client, method="in_person")
+    with pytest.raises(ApplicationError):
+        services.client_update(actor=owner, client=client, injuries="Wrist")
+
+    client.refresh_from_db()
+    assert client.injuries == "Shoulder"
+
+
+def test_unchanged_or_cleared_health_notes_need_no_consent(owner, gym):
+    # build_gym's member has notes recorded before consent was asked for.
+    services.client_update(
+        actor=owner, client=gym.member, injuries=gym.member.injuries, goals="Swim"
+    )
+    services.client_update(actor=owner, client=gym.member, health_notes="")
+
+    gym.member.refresh_from_db()
+    assert (gym.member.goals, gym.member.health_notes) == ("Swim", "")
 
 
 # --- Who may write ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from fitnesscrm.billing import demo as billing_demo
         from fitnesscrm.clients import demo
+        from fitnesscrm.progress import demo as progress_demo
         from fitnesscrm.scheduling import demo as schedule_demo
         from fitnesscrm.training import demo as training_demo
 
@@ -69,6 +70,12 @@ class Command(BaseCommand):
                 coach_user=User.objects.get(email=DEMO_USERS[2][1]),
                 demo_client=getattr(client, "client_profile", None),
             )
+            started_progress = time.monotonic()
+            progress = progress_demo.load_demo_progress(
+                owner=owner,
+                coach_user=User.objects.get(email=DEMO_USERS[2][1]),
+                demo_client=getattr(client, "client_profile", None),
+            )
         finally:
             audit_log.setLevel(level)
         if counts is None:
@@ -102,6 +109,15 @@ class Command(BaseCommand):
                 f"Demo training: {coaching['templates']} program templates, "
                 f"{coaching['assigned']} programs assigned, {coaching['workouts']} workouts "
                 f"logged ({time.monotonic() - started_training:.1f} s)."
+            )
+        if progress is None:
+            self.stdout.write("Demo progress: already there.")
+        else:
+            self.stdout.write(
+                f"Demo progress: {progress['consents']} health-data consents, "
+                f"{progress['measurements']} measurements, {progress['goals']} goals, "
+                f"{progress['photos']} progress photos "
+                f"({time.monotonic() - started_progress:.1f} s)."
             )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
