@@ -427,6 +427,28 @@ LOGGING = {
     },
 }
 
+# --- Backups ------------------------------------------------------------------------
+
+# `fitnesscrm backup` / `fitnesscrm restore` (docs/DISASTER_RECOVERY.md). Each backup set
+# is one file in BACKUP_DIR: the database dump, the uploaded media and a manifest.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups")))
+# A copy of each set goes to this S3-compatible bucket as well; empty: local copies only.
+BACKUP_S3_BUCKET = env_str("BACKUP_S3_BUCKET")
+BACKUP_S3_PREFIX = env_str("BACKUP_S3_PREFIX", "backups/")
+BACKUP_S3_ENDPOINT_URL = env_str("BACKUP_S3_ENDPOINT_URL")
+BACKUP_S3_REGION = env_str("BACKUP_S3_REGION")
+BACKUP_S3_ACCESS_KEY_ID = env_str("BACKUP_S3_ACCESS_KEY_ID")
+BACKUP_S3_SECRET_ACCESS_KEY = env_str("BACKUP_S3_SECRET_ACCESS_KEY")
+# Retention, locally and in the bucket: the newest set of each of the last N days,
+# weeks and months that have one.
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
+# On a failed backup or restore: a command run with the message as its last argument,
+# and/or a URL that receives the message POSTed as JSON.
+BACKUP_ALERT_COMMAND = env_str("BACKUP_ALERT_COMMAND")
+BACKUP_ALERT_URL = env_str("BACKUP_ALERT_URL")
+
 # --- Monitoring -----------------------------------------------------------------------
 
 # /metrics (Prometheus): a scrape sends `Authorization: Bearer <METRICS_TOKEN>` or comes

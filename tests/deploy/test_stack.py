@@ -518,6 +518,55 @@ def test_metrics_add_up_every_web_worker_and_are_not_served_through_nginx(stack)
     assert status == 404
 
 
+def _health_check(stack, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own script
+        [
+            str(PROJECT_DIR / "scripts" / "health-check.sh"),
+            "--url",
+            stack.origin,
+            "--tls-host",
+            f"127.0.0.1:{stack.https_port}",
+            "--ca-file",
+            str(stack.tmp / "cert.pem"),
+            *args,
+        ],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_health_check_script_sees_the_whole_stack_and_names_a_failing_check(stack):
+    _fitnesscrm(stack.env, "backup")
+
+    # The test certificate is valid for two days: with limits below that, all is well.
+    healthy = _health_check(
+        stack, "--json", "--certificate-warning-days", "1", "--certificate-critical-days", "0.5"
+    )
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    report = json.loads(healthy.stdout)
+    assert report["status"] == "ok"
+    assert set(report["checks"]) == {
+        "app",
+        "database",
+        "redis",
+        "disk",
+        "task_queue",
+        "backup",
+        "certificate",
+    }
+    assert {check["status"] for check in report["checks"].values()} == {"ok"}
+
+    # With the usual limits, a certificate expiring in two days is critical, and only it.
+    failing = _health_check(stack)
+    assert failing.returncode == 2, failing.stdout + failing.stderr
+    lines = failing.stdout.splitlines()
+    assert any(line.startswith("CRITICAL  certificate  expires in") for line in lines), lines
+    assert [line.split()[0] for line in lines[:-1]].count("OK") == 6
+    assert lines[-1] == "FitnessCRM health: CRITICAL"
+
+
 def test_sigterm_stops_the_app_and_the_worker_cleanly(stack):
     app, worker, proxy = (stack.processes[name] for name in ("app", "worker", "nginx"))
 
