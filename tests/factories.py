@@ -430,6 +430,8 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Exercise
+        # The muscles are set on the saved row; nothing else to save afterwards.
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Test press {n}")
     instructions = "Press the weight up, lower it under control."

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fitnesscrm.clients.selectors import client_of_user
@@ -18,16 +17,10 @@ from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.pages import found_or_404, refuse
 from fitnesscrm.core.permissions import role_required
 from fitnesscrm.core.roles import Role
-from fitnesscrm.training.forms.workouts import WorkoutEntry
 from fitnesscrm.training.models import ProgramStatus
 from fitnesscrm.training.selectors import workouts as selectors
 from fitnesscrm.training.services import workouts as services
-from fitnesscrm.training.views.workouts import (
-    announce,
-    by_exercise,
-    records_table,
-    save_entry,
-)
+from fitnesscrm.training.views.workouts import by_exercise, enter_new_log, records_table
 
 LOGS_PER_PAGE = 20
 
@@ -53,31 +46,9 @@ def today(request: HttpRequest) -> HttpResponse:
         day_plan = found_or_404(
             selectors.today_plan, user=request.user, client=client, day_id=day_id or None
         )
-    if request.method == "POST":
-        entry = WorkoutEntry.bound(request.POST, day_plan=day_plan)
-
-        def write(data, specs):
-            return services.workout_log_create(
-                actor=request.user,
-                client=client,
-                performed_on=data["performed_on"],
-                program_day=day_plan.day if day_plan else None,
-                sets=specs,
-                notes=data["notes"],
-                duration_minutes=data["duration_minutes"],
-                session_rpe=data["session_rpe"],
-            )
-
-        log = save_entry(request, entry, write)
-        if log is not None:
-            announce(request, log)
-            return redirect("portal-training:log", log_id=log.pk)
-        status = 400
-    else:
-        entry = WorkoutEntry.blank(
-            day_plan=day_plan, initial={"performed_on": timezone.localdate()}
-        )
-        status = 200
+    entry, log, status = enter_new_log(request, client, day_plan)
+    if log is not None:
+        return redirect("portal-training:log", log_id=log.pk)
     context = {
         "title": "Today's workout",
         "active": "today",

@@ -116,6 +116,35 @@ def save_entry(request, entry: WorkoutEntry, write):
         return None
 
 
+def enter_new_log(request: HttpRequest, client, day_plan) -> tuple[WorkoutEntry, object, int]:
+    """The form for a new workout of `client` (a program day's, or off-plan without one).
+
+    On POST the log is written; returns the form, the new log (None unless saved, its
+    records announced) and the status of a page showing the form again (400 or 200).
+    """
+    if request.method != "POST":
+        initial = {"performed_on": timezone.localdate()}
+        return WorkoutEntry.blank(day_plan=day_plan, initial=initial), None, 200
+    entry = WorkoutEntry.bound(request.POST, day_plan=day_plan)
+
+    def write(data, specs):
+        return services.workout_log_create(
+            actor=request.user,
+            client=client,
+            performed_on=data["performed_on"],
+            program_day=day_plan.day if day_plan else None,
+            sets=specs,
+            notes=data["notes"],
+            duration_minutes=data["duration_minutes"],
+            session_rpe=data["session_rpe"],
+        )
+
+    log = save_entry(request, entry, write)
+    if log is not None:
+        announce(request, log)
+    return entry, log, 400
+
+
 def _paged(request, queryset, per_page):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
@@ -154,31 +183,9 @@ def log_new(request: HttpRequest, client_id: int) -> HttpResponse:
     day_plan = None
     if day_id:
         day_plan = found_or_404(selectors.day_plan, user=request.user, client=client, day_id=day_id)
-    if request.method == "POST":
-        entry = WorkoutEntry.bound(request.POST, day_plan=day_plan)
-
-        def write(data, specs):
-            return services.workout_log_create(
-                actor=request.user,
-                client=client,
-                performed_on=data["performed_on"],
-                program_day=day_plan.day if day_plan else None,
-                sets=specs,
-                notes=data["notes"],
-                duration_minutes=data["duration_minutes"],
-                session_rpe=data["session_rpe"],
-            )
-
-        log = save_entry(request, entry, write)
-        if log is not None:
-            announce(request, log)
-            return redirect("workouts:detail", log_id=log.pk)
-        status = 400
-    else:
-        entry = WorkoutEntry.blank(
-            day_plan=day_plan, initial={"performed_on": timezone.localdate()}
-        )
-        status = 200
+    entry, log, status = enter_new_log(request, client, day_plan)
+    if log is not None:
+        return redirect("workouts:detail", log_id=log.pk)
     context = {
         "title": f"Log a workout for {client.full_name}",
         "client": client,

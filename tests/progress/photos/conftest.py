@@ -38,6 +38,33 @@ def gym(trainer, client_user, outsider):
     return build_gym(trainer=trainer, client_user=client_user, outsider=outsider)
 
 
+# Who asks, in the order of the tables of expected answers.
+ROLES = [
+    "owner",
+    "manager",
+    "trainer",
+    "other_trainer",
+    "front_desk",
+    "client",
+    "outsider",
+    "anonymous",
+]
+
+
+@pytest.fixture
+def people(owner, manager, trainer, front_desk, client_user, outsider, gym):
+    return {
+        "owner": owner,
+        "manager": manager,
+        "trainer": trainer,
+        "other_trainer": gym.other_coach.user,
+        "front_desk": front_desk,
+        "client": client_user,
+        "outsider": outsider,
+        "anonymous": None,
+    }
+
+
 @pytest.fixture
 def consented(gym):
     """The member (the client_user's record) has agreed to health data being recorded."""

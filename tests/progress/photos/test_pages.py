@@ -9,34 +9,15 @@ from PIL import Image
 
 from fitnesscrm.progress.models import ProgressPhoto
 from tests.factories import give_health_consent
-from tests.progress.photos.conftest import add_photo, days_ago, jpeg_with_location, stored_files
+from tests.progress.photos.conftest import (
+    ROLES,
+    add_photo,
+    days_ago,
+    jpeg_with_location,
+    stored_files,
+)
 
 pytestmark = pytest.mark.django_db
-
-ROLES = [
-    "owner",
-    "manager",
-    "trainer",
-    "other_trainer",
-    "front_desk",
-    "client",
-    "outsider",
-    "anonymous",
-]
-
-
-@pytest.fixture
-def people(owner, manager, trainer, front_desk, client_user, outsider, gym):
-    return {
-        "owner": owner,
-        "manager": manager,
-        "trainer": trainer,
-        "other_trainer": gym.other_coach.user,
-        "front_desk": front_desk,
-        "client": client_user,
-        "outsider": outsider,
-        "anonymous": None,
-    }
 
 
 @pytest.fixture
