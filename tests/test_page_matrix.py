@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as Browser
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
@@ -75,6 +76,14 @@ from tests.factories import (
     TimelineEntryFactory,
     TrainerFactory,
     in_days,
+)
+from tests.training_world import (
+    ProgressRecords,
+    TrainingRecords,
+    give_progress,
+    give_training,
+    picture,
+    training_snapshot,
 )
 
 SKIP_PREFIXES = ("admin/", "api/v1/")
@@ -142,6 +151,10 @@ class World:
     other_session: Session
     booking: Booking
     stranger_booking: Booking
+    # Training and progress photos, given by `give_training` to the pages that need them.
+    training: TrainingRecords | None = None
+    # Consents, measurements and goals, given by `give_progress` to the pages that need them.
+    progress: ProgressRecords | None = None
 
 
 @pytest.fixture
@@ -316,6 +329,99 @@ def _invoice(world: World) -> dict:
 # For each client id: owners, managers, the front desk and the member's trainer see the
 # member; another trainer gets 404 as if the record did not exist.
 CLIENT_PAGE = (200, 200, 200, 404, 200, 403, 403, L)
+
+# Training and progress: see tests/training_world.py. Coaches are owners, managers and
+# trainers; the front desk gets 403 by its role; a record of a client the user may not see
+# (the member's, to the other trainer) is a 404.
+LIBRARY = (200, 200, 200, 200, 403, 200, 200, L)
+COACHING = (200, 200, 200, 200, 403, 403, 403, L)
+COACHING_FORM = (400, 400, 400, 400, 403, 403, 403, L)
+COACHING_DONE = (302, 302, 302, 302, 403, 403, 403, L)
+COACHED = (200, 200, 200, 404, 403, 403, 403, L)
+COACHED_FORM = (400, 400, 400, 404, 403, 403, 403, L)
+COACHED_DONE = (302, 302, 302, 404, 403, 403, 403, L)
+PORTAL = (403, 403, 403, 403, 403, 200, 200, L)
+PORTAL_OWN = (403, 403, 403, 403, 403, 200, 404, L)
+PHOTO = (200, 200, 200, 404, 403, 200, 404, L)
+
+
+def give_training_records(world: World) -> None:
+    world.training = give_training(
+        member=world.member,
+        coach=world.coach,
+        stranger=world.stranger,
+        other_coach=world.other_coach,
+    )
+
+
+def _exercise(world: World) -> dict:
+    return {"exercise_id": world.training.exercise.pk}
+
+
+def _copy(world: World, plan: str = "copy") -> dict:
+    return {"pk": getattr(world.training, plan).program.pk}
+
+
+def _week(world: World, plan: str = "copy") -> dict:
+    return {**_copy(world, plan), "week_id": getattr(world.training, plan).week.pk}
+
+
+def _day(world: World, plan: str = "copy") -> dict:
+    return {**_copy(world, plan), "day_id": getattr(world.training, plan).day.pk}
+
+
+def _entry(world: World, plan: str = "copy") -> dict:
+    return {**_copy(world, plan), "entry_id": getattr(world.training, plan).entry.pk}
+
+
+def _set(world: World, plan: str = "copy") -> dict:
+    return {**_copy(world, plan), "set_id": getattr(world.training, plan).set.pk}
+
+
+def _log(world: World) -> dict:
+    return {"log_id": world.training.log.pk}
+
+
+def _photo(world: World) -> dict:
+    return {"photo_id": world.training.photo.pk}
+
+
+def _photo_upload(world: World) -> dict:
+    upload = SimpleUploadedFile("front.jpg", picture(), content_type="image/jpeg")
+    return {"file": upload, "pose": "side", "taken_on": in_days(0).date().isoformat()}
+
+
+def give_progress_records(world: World) -> None:
+    """The stranger's records carry the stranger's health marker, to be found nowhere else."""
+    world.progress = give_progress(
+        member=world.member,
+        coach=world.coach,
+        stranger=world.stranger,
+        other_coach=world.other_coach,
+        stranger_note=STRANGER_HEALTH,
+    )
+
+
+def _measurement(world: World, which: str = "measurement") -> dict:
+    return {"measurement_id": getattr(world.progress, which).pk}
+
+
+def _goal(world: World, which: str = "goal") -> dict:
+    return {"goal_id": getattr(world.progress, which).pk}
+
+
+def _own_measurement(world: World) -> dict:
+    return _measurement(world, "own_measurement")
+
+
+def _own_goal(world: World) -> dict:
+    return _goal(world, "own_goal")
+
+
+# A client's own records in the portal: 403 to staff, each client only their own.
+PORTAL_OWN_FORM = (403, 403, 403, 403, 403, 400, 404, L)
+PORTAL_OWN_DONE = (403, 403, 403, 403, 403, 302, 404, L)
+
 
 # Columns: owner, manager, trainer, other_trainer, front_desk, client, outsider, anonymous.
 # A POST is sent with no fields of its own (unless `data` says otherwise): 302 is the
@@ -793,6 +899,301 @@ PAGES: dict[str, Page] = {
         ),
         data=lambda world: {"product": Product.objects.get(name="Matrix pack").pk},
     ),
+    # --- Training: the exercise library (training/views/exercises.py)
+    # Coaches and clients read the library; coaches keep the business's own exercises (the
+    # one asked about here, with a picture); the front desk sees none of it.
+    "exercises:list": Page(get=_answers(*LIBRARY), post=every(405)),
+    "exercises:detail": Page(
+        get=_answers(*LIBRARY), post=every(405), ids=_exercise, prepare=give_training_records
+    ),
+    "exercises:image": Page(
+        get=_answers(*LIBRARY), post=every(405), ids=_exercise, prepare=give_training_records
+    ),
+    "exercises:create": Page(get=_answers(*COACHING), post=_answers(*COACHING_FORM)),
+    "exercises:edit": Page(
+        get=_answers(*COACHING),
+        post=_answers(*COACHING_FORM),
+        ids=_exercise,
+        prepare=give_training_records,
+    ),
+    "exercises:archive": Page(
+        get=every(405), post=_answers(*COACHING_DONE), ids=_exercise, prepare=give_training_records
+    ),
+    # Not archived: the coach is told so.
+    "exercises:restore": Page(
+        get=every(405), post=_answers(*COACHING_DONE), ids=_exercise, prepare=give_training_records
+    ),
+    # --- Training: programs (training/views/programs.py, programs_builder.py)
+    # The library is for coaches; the pages of one program are asked about the member's
+    # copy, which the other trainer may not see (404).
+    "programs:list": Page(get=_answers(*COACHING), post=every(405)),
+    "programs:create": Page(get=_answers(*COACHING), post=_answers(*COACHING_FORM)),
+    "programs:client": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_FORM),
+        ids=_member,
+        prepare=give_training_records,
+    ),
+    "programs:builder": Page(
+        get=_answers(*COACHED), post=every(405), ids=_copy, prepare=give_training_records
+    ),
+    "programs:details": Page(
+        get=every(405), post=_answers(*COACHED_FORM), ids=_copy, prepare=give_training_records
+    ),
+    "programs:copy": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_copy, prepare=give_training_records
+    ),
+    "programs:save-as-template": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_copy, prepare=give_training_records
+    ),
+    "programs:archive": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_copy, prepare=give_training_records
+    ),
+    # No action chosen: the coach is told to choose one.
+    "programs:status": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_copy, prepare=give_training_records
+    ),
+    "programs:week-add": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_copy, prepare=give_training_records
+    ),
+    "programs:week-copy": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_week, prepare=give_training_records
+    ),
+    "programs:week-remove": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_week, prepare=give_training_records
+    ),
+    "programs:day-add": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_week, prepare=give_training_records
+    ),
+    "programs:day-update": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_day, prepare=give_training_records
+    ),
+    "programs:day-remove": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_day, prepare=give_training_records
+    ),
+    # Without an htmx request the picker is the builder with the results open.
+    "programs:picker": Page(
+        get=_answers(*COACHED_DONE), post=every(405), ids=_day, prepare=give_training_records
+    ),
+    # No exercise chosen: the day is shown again with the message.
+    "programs:exercise-add": Page(
+        get=every(405), post=_answers(*COACHED_FORM), ids=_day, prepare=give_training_records
+    ),
+    "programs:reorder": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_day, prepare=give_training_records
+    ),
+    "programs:exercise-update": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_entry, prepare=give_training_records
+    ),
+    "programs:exercise-move": Page(
+        get=every(405), post=_answers(*COACHED_FORM), ids=_entry, prepare=give_training_records
+    ),
+    "programs:exercise-remove": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_entry, prepare=give_training_records
+    ),
+    "programs:set-add": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_entry, prepare=give_training_records
+    ),
+    "programs:set-update": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_set, prepare=give_training_records
+    ),
+    "programs:set-remove": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_set, prepare=give_training_records
+    ),
+    # --- Training: workouts (training/views/workouts.py)
+    # Coaches log and read the workouts of the clients they see; the member's log here.
+    "workouts:client": Page(
+        get=_answers(*COACHED), post=every(405), ids=_member, prepare=give_training_records
+    ),
+    "workouts:new": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_FORM),
+        ids=_member,
+        prepare=give_training_records,
+    ),
+    "workouts:detail": Page(
+        get=_answers(*COACHED), post=every(405), ids=_log, prepare=give_training_records
+    ),
+    "workouts:edit": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_FORM),
+        ids=_log,
+        prepare=give_training_records,
+    ),
+    "workouts:delete": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_DONE),
+        ids=_log,
+        prepare=give_training_records,
+    ),
+    # Each coach sees the adherence of their own clients only.
+    "workouts:adherence": Page(
+        get=_answers(*COACHING), post=every(405), prepare=give_training_records
+    ),
+    # One more blank row of the workout form (staff's and the portal's).
+    "workouts:extra-set": Page(
+        get=_answers(*LIBRARY), post=every(405), query=lambda world: {"index": 3}
+    ),
+    # --- Training: the portal (training/views/portal_training.py)
+    # Clients only, each their own: the member logs their plan's day, the outsider off-plan;
+    # an empty form is shown again.
+    "portal-training:today": Page(
+        get=_answers(*PORTAL),
+        post=_answers(403, 403, 403, 403, 403, 400, 400, L),
+        prepare=give_training_records,
+    ),
+    "portal-training:programs": Page(
+        get=_answers(*PORTAL), post=every(405), prepare=give_training_records
+    ),
+    "portal-training:history": Page(
+        get=_answers(*PORTAL), post=every(405), prepare=give_training_records
+    ),
+    "portal-training:records": Page(
+        get=_answers(*PORTAL), post=every(405), prepare=give_training_records
+    ),
+    "portal-training:log": Page(
+        get=_answers(*PORTAL_OWN), post=every(405), ids=_log, prepare=give_training_records
+    ),
+    "portal-training:delete": Page(
+        get=_answers(*PORTAL_OWN),
+        post=_answers(403, 403, 403, 403, 403, 302, 404, L),
+        ids=_log,
+        prepare=give_training_records,
+    ),
+    # --- Progress photos (progress/views/photos.py)
+    # The member's photos, to coaches who see the member; the files to the member too. A
+    # picture is uploaded (the member and the stranger consented to health data).
+    "photos:gallery": Page(
+        get=_answers(*COACHED), post=every(405), ids=_member, prepare=give_training_records
+    ),
+    "photos:upload": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_DONE),
+        ids=_member,
+        data=_photo_upload,
+        prepare=give_training_records,
+    ),
+    "photos:compare": Page(
+        get=_answers(*COACHED), post=every(405), ids=_member, prepare=give_training_records
+    ),
+    "photos:mine": Page(get=_answers(*PORTAL), post=every(405), prepare=give_training_records),
+    # The outsider has not consented to health data being recorded: the form says so.
+    "photos:mine-upload": Page(
+        get=_answers(*PORTAL),
+        post=_answers(403, 403, 403, 403, 403, 302, 400, L),
+        data=_photo_upload,
+        prepare=give_training_records,
+    ),
+    "photos:mine-compare": Page(
+        get=_answers(*PORTAL), post=every(405), prepare=give_training_records
+    ),
+    "photos:file": Page(
+        get=_answers(*PHOTO), post=every(405), ids=_photo, prepare=give_training_records
+    ),
+    "photos:thumbnail": Page(
+        get=_answers(*PHOTO), post=every(405), ids=_photo, prepare=give_training_records
+    ),
+    "photos:delete": Page(
+        get=every(405),
+        post=_answers(302, 302, 302, 404, 403, 302, 404, L),
+        ids=_photo,
+        prepare=give_training_records,
+    ),
+    # --- Progress: measurements, goals, consent (progress/views/staff.py)
+    # The member's progress, to coaches who see the member (the member consented to health
+    # data); the measurement and goal are those the member's trainer recorded and set. An
+    # empty form is shown again.
+    "progress:client": Page(
+        get=_answers(*COACHED), post=every(405), ids=_member, prepare=give_progress_records
+    ),
+    "progress:measurement-add": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_FORM),
+        ids=_member,
+        prepare=give_progress_records,
+    ),
+    "progress:measurement-edit": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_FORM),
+        ids=_measurement,
+        prepare=give_progress_records,
+    ),
+    "progress:measurement-delete": Page(
+        get=every(405),
+        post=_answers(*COACHED_DONE),
+        ids=_measurement,
+        prepare=give_progress_records,
+    ),
+    "progress:goal-add": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_FORM),
+        ids=_member,
+        prepare=give_progress_records,
+    ),
+    "progress:goal-edit": Page(
+        get=_answers(*COACHED),
+        post=_answers(*COACHED_FORM),
+        ids=_goal,
+        prepare=give_progress_records,
+    ),
+    "progress:goal-abandon": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_goal, prepare=give_progress_records
+    ),
+    # Recording a consent given in person: the box not ticked, the form is shown again.
+    "progress:consent": Page(
+        get=every(405), post=_answers(*COACHED_FORM), ids=_member, prepare=give_progress_records
+    ),
+    "progress:consent-withdraw": Page(
+        get=every(405), post=_answers(*COACHED_DONE), ids=_member, prepare=give_progress_records
+    ),
+    # The unit system: owners and managers.
+    "progress:settings": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    # --- Progress: the portal (progress/views/portal.py)
+    # Clients only, each their own: the member consented, the outsider did not (their forms
+    # say so). The measurement and goal asked about are those the member recorded and set;
+    # the outsider gets 404 for them.
+    "portal-progress:index": Page(
+        get=_answers(*PORTAL), post=every(405), prepare=give_progress_records
+    ),
+    "portal-progress:consent": Page(
+        get=_answers(*PORTAL),
+        post=_answers(403, 403, 403, 403, 403, 400, 400, L),
+        prepare=give_progress_records,
+    ),
+    "portal-progress:measurement-add": Page(
+        get=_answers(*PORTAL),
+        post=_answers(403, 403, 403, 403, 403, 400, 400, L),
+        prepare=give_progress_records,
+    ),
+    "portal-progress:measurement-edit": Page(
+        get=_answers(*PORTAL_OWN),
+        post=_answers(*PORTAL_OWN_FORM),
+        ids=_own_measurement,
+        prepare=give_progress_records,
+    ),
+    "portal-progress:measurement-delete": Page(
+        get=every(405),
+        post=_answers(*PORTAL_OWN_DONE),
+        ids=_own_measurement,
+        prepare=give_progress_records,
+    ),
+    "portal-progress:goal-add": Page(
+        get=_answers(*PORTAL),
+        post=_answers(403, 403, 403, 403, 403, 400, 400, L),
+        prepare=give_progress_records,
+    ),
+    "portal-progress:goal-edit": Page(
+        get=_answers(*PORTAL_OWN),
+        post=_answers(*PORTAL_OWN_FORM),
+        ids=_own_goal,
+        prepare=give_progress_records,
+    ),
+    "portal-progress:goal-abandon": Page(
+        get=every(405),
+        post=_answers(*PORTAL_OWN_DONE),
+        ids=_own_goal,
+        prepare=give_progress_records,
+    ),
     # --- Operations
     "health-live": Page(get=every(200), post=every(405)),
     "health-ready": Page(get=every(200), post=every(405)),
@@ -837,6 +1238,30 @@ NOT_STAFF_PAGES = {
     "billing-portal:card",
     "billing-portal:shop",
     "billing-portal:buy",
+    "exercises:list",
+    "exercises:detail",
+    "exercises:image",
+    "workouts:extra-set",
+    "portal-training:today",
+    "portal-training:programs",
+    "portal-training:history",
+    "portal-training:records",
+    "portal-training:log",
+    "portal-training:delete",
+    "photos:mine",
+    "photos:mine-upload",
+    "photos:mine-compare",
+    "photos:file",
+    "photos:thumbnail",
+    "photos:delete",
+    "portal-progress:index",
+    "portal-progress:consent",
+    "portal-progress:measurement-add",
+    "portal-progress:measurement-edit",
+    "portal-progress:measurement-delete",
+    "portal-progress:goal-add",
+    "portal-progress:goal-edit",
+    "portal-progress:goal-abandon",
     "health-live",
     "health-ready",
     "metrics",
@@ -941,6 +1366,7 @@ def _snapshot() -> tuple:
         list(TimeOff.objects.order_by("pk").values_list("pk", "trainer", "starts_at")),
         list(CalendarFeed.objects.order_by("pk").values_list("pk", "token")),
         list(SchedulingSettings.objects.values_list("pk", "updated_at")),
+        training_snapshot(),
     )
 
 
@@ -1013,16 +1439,69 @@ def test_a_client_opens_no_staff_page():
 CLIENT_PAGES = [name for name, args in url_arguments().items() if "client_id" in args]
 
 
+def _stranger_copy(part: Callable[..., dict]) -> Callable[[World], dict]:
+    return lambda world: part(world, "stranger_copy")
+
+
+# Pages of one record of a client, asked by its own id: the stranger's record of each.
+STRANGER_RECORDS: dict[str, Callable[[World], dict]] = {
+    **{
+        f"programs:{name}": _stranger_copy(_copy)
+        for name in (
+            "builder",
+            "details",
+            "copy",
+            "save-as-template",
+            "archive",
+            "status",
+            "week-add",
+        )
+    },
+    **{
+        f"programs:{name}": _stranger_copy(_week)
+        for name in ("week-copy", "week-remove", "day-add")
+    },
+    **{
+        f"programs:{name}": _stranger_copy(_day)
+        for name in ("day-update", "day-remove", "picker", "exercise-add", "reorder")
+    },
+    **{
+        f"programs:{name}": _stranger_copy(_entry)
+        for name in ("exercise-update", "exercise-move", "exercise-remove", "set-add")
+    },
+    **{f"programs:{name}": _stranger_copy(_set) for name in ("set-update", "set-remove")},
+    **{
+        f"workouts:{name}": lambda world: {"log_id": world.training.stranger_log.pk}
+        for name in ("detail", "edit", "delete")
+    },
+    **{
+        f"photos:{name}": lambda world: {"photo_id": world.training.stranger_photo.pk}
+        for name in ("file", "thumbnail", "delete")
+    },
+    **{
+        f"progress:{name}": lambda world: _measurement(world, "stranger_measurement")
+        for name in ("measurement-edit", "measurement-delete")
+    },
+    **{
+        f"progress:{name}": lambda world: _goal(world, "stranger_goal")
+        for name in ("goal-edit", "goal-abandon")
+    },
+}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", CLIENT_PAGES)
+@pytest.mark.parametrize("name", CLIENT_PAGES + list(STRANGER_RECORDS))
 def test_a_trainer_gets_nothing_of_a_client_not_assigned_to_them(
     name, world, browser, settings, tmp_path
 ):
     """The trainer asks about the stranger as another trainer asks about the member."""
     page = PAGES[name]
     _prepared(page, world, settings, tmp_path)
-    # Only the client's id changes: the stranger's own note or assignment would be theirs.
-    ids = {**page.ids(world), "client_id": world.stranger.pk}
+    if name in STRANGER_RECORDS:
+        ids = STRANGER_RECORDS[name](world)
+    else:
+        # Only the client's id changes: the stranger's own note or assignment would be theirs.
+        ids = {**page.ids(world), "client_id": world.stranger.pk}
     url = reverse(name, kwargs=ids)
 
     _sign_in(browser, world, "trainer")
@@ -1035,6 +1514,33 @@ def test_a_trainer_gets_nothing_of_a_client_not_assigned_to_them(
         response, body = _ask(browser, world, page, method, url)
         for secret in STRANGER:
             assert secret not in body, f"{method} {url} shows {secret!r} to the trainer"
+        assert _snapshot() == before
+        _check_status(response, expected, f"{method} {url}")
+
+
+# Portal pages of one record, asked by the member about what their trainer recorded or set.
+TRAINERS_RECORDS: dict[str, Callable[[World], dict]] = {
+    "portal-progress:measurement-edit": _measurement,
+    "portal-progress:measurement-delete": _measurement,
+    "portal-progress:goal-edit": _goal,
+    "portal-progress:goal-abandon": _goal,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", TRAINERS_RECORDS)
+def test_a_client_changes_in_the_portal_only_what_they_recorded_themselves(
+    name, world, browser, settings, tmp_path
+):
+    page = PAGES[name]
+    _prepared(page, world, settings, tmp_path)
+    url = reverse(name, kwargs=TRAINERS_RECORDS[name](world))
+
+    _sign_in(browser, world, "client")
+    for method, answers in (("GET", page.get), ("POST", page.post)):
+        expected = 405 if answers["client"] == 405 else 404
+        before = _snapshot()
+        response, _text = _ask(browser, world, page, method, url)
         assert _snapshot() == before
         _check_status(response, expected, f"{method} {url}")
 
@@ -1068,7 +1574,7 @@ GUESSED_ID_BUGS: dict[tuple[str, str], str] = {}
 
 def _guessed_cases():
     for name, args in url_arguments().items():
-        if not any(arg.endswith("_id") for arg in args):
+        if not any(arg.endswith("_id") or arg == "pk" for arg in args):
             continue
         for method in ("GET", "POST"):
             bug = GUESSED_ID_BUGS.get((name, method))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.utils import timezone
 
@@ -43,6 +44,14 @@ from tests.factories import (
     SessionFactory,
     build_gym,
     in_days,
+)
+from tests.training_world import (
+    ProgressRecords,
+    TrainingRecords,
+    give_progress,
+    give_training,
+    picture,
+    training_snapshot,
 )
 
 ROLES = (
@@ -89,6 +98,8 @@ class BilledGym(ScheduledGym):
     draft: Invoice | None = None
     payment: Payment | None = None
     refund: Refund | None = None
+    training: TrainingRecords | None = None
+    progress: ProgressRecords | None = None
 
 
 def _statuses(*codes: int) -> dict[str, int]:
@@ -108,6 +119,10 @@ class Row:
     # For lists: which roles find the row's target record among the items.
     target: Callable[[Gym], int] | None = None
     sees: dict[str, bool] = field(default_factory=dict)
+    # Records the row needs beyond the gym's (asked before `ids` and `body`).
+    prepare: Callable[[Gym], None] | None = None
+    # The body as multipart/form-data (with a file), not JSON.
+    multipart: bool = False
 
     @property
     def key(self) -> str:
@@ -151,6 +166,108 @@ def _member_booking(gym) -> dict:
 
 def _this_week(gym) -> dict:
     return {"start": in_days(-1, 0).isoformat(), "end": in_days(7, 0).isoformat()}
+
+
+# --- Training and progress photos -------------------------------------------------------------
+
+LIBRARY_READERS = _statuses(200, 200, 200, 200, 403, 200, 200, 401)
+LIBRARY_SEES = dict.fromkeys((role for role in ROLES[:-1] if role != "front_desk"), True)
+COACHES_ONLY = _statuses(200, 200, 200, 200, 403, 403, 403, 401)
+TRAINING_READERS = _statuses(200, 200, 200, 200, 403, 200, 200, 401)
+# The member's workouts, in the lists of those who may read workouts at all.
+MEMBER_TRAINING_SEES = {
+    role: seen
+    for role, seen in _sees(True, True, True, False, False, True, False).items()
+    if role != "front_desk"
+}
+# The member's copy: coaches who see the member change it; the member reads it (403 on a
+# change); the other trainer, the desk and the outsider do not see it.
+COACHED_CHANGE = _statuses(200, 200, 200, 404, 404, 403, 404, 401)
+COACHED_CREATE = _statuses(201, 201, 201, 404, 404, 403, 404, 401)
+COACHED_DELETE = _statuses(204, 204, 204, 404, 404, 403, 404, 401)
+# The member's workouts: the desk is refused by its role.
+MEMBERS_TRAINING = _statuses(200, 200, 200, 404, 403, 200, 404, 401)
+MEMBERS_PHOTO = _statuses(200, 200, 200, 404, 404, 200, 404, 401)
+
+
+def _training(gym) -> None:
+    gym.training = give_training(
+        member=gym.member,
+        coach=gym.coach,
+        stranger=gym.stranger,
+        other_coach=gym.other_coach,
+    )
+
+
+def _exercise(gym) -> dict:
+    return {"exercise_id": gym.training.exercise.pk}
+
+
+def _program(gym) -> dict:
+    return {"program_id": gym.training.copy.program.pk}
+
+
+def _program_day(gym) -> dict:
+    return {**_program(gym), "day_id": gym.training.copy.day.pk}
+
+
+def _program_entry(gym) -> dict:
+    return {**_program(gym), "entry_id": gym.training.copy.entry.pk}
+
+
+def _workout_log(gym) -> dict:
+    return {"log_id": gym.training.log.pk}
+
+
+def _progress_photo(gym) -> dict:
+    return {"photo_id": gym.training.photo.pk}
+
+
+def _workout(gym) -> dict:
+    """The member's workout off-plan: one set of the business's own exercise."""
+    return {
+        "client_id": gym.member.pk,
+        "performed_on": str(_today(0)),
+        "sets": [{"exercise_id": gym.training.exercise.pk, "reps": 8, "load": "40"}],
+    }
+
+
+def _photo_upload(gym) -> dict:
+    return {
+        "client_id": gym.member.pk,
+        "pose": "side",
+        "taken_on": str(_today(0)),
+        "file": SimpleUploadedFile("side.jpg", picture(), content_type="image/jpeg"),
+    }
+
+
+# --- Progress: measurements, goals, consent (the records of `give_progress`) -----------------
+
+# The member's health data: coaches who see the member and the member; the front desk, like
+# the other trainer and the outsider, does not see it.
+MEMBERS_HEALTH = _statuses(200, 200, 200, 404, 404, 200, 404, 401)
+MEMBERS_HEALTH_SEES = _sees(True, True, True, False, False, True, False)
+# What the member's trainer recorded or set: the member reads it but may not change it.
+STAFF_RECORDED_CHANGE = _statuses(200, 200, 200, 404, 404, 404, 404, 401)
+# What the member recorded or set: they and the coaches who see them delete it.
+OWN_RECORD_DELETE = _statuses(204, 204, 204, 404, 404, 204, 404, 401)
+
+
+def _progress(gym) -> None:
+    gym.progress = give_progress(
+        member=gym.member,
+        coach=gym.coach,
+        stranger=gym.stranger,
+        other_coach=gym.other_coach,
+    )
+
+
+def _measurement(gym, which: str = "measurement") -> dict:
+    return {"measurement_id": getattr(gym.progress, which).pk}
+
+
+def _goal(gym, which: str = "goal") -> dict:
+    return {"goal_id": getattr(gym.progress, which).pk}
 
 
 MATRIX = [
@@ -445,6 +562,108 @@ MATRIX = [
         body=lambda gym: {"payment_id": gym.payment.pk, "amount": "1", "reason": "Goodwill"}),
     Row("GET", "/refunds/{refund_id}", _statuses(200, 200, 404, 404, 200, 200, 404, 401),
         lambda gym: {"refund_id": gym.refund.pk}),
+    # --- Training and progress photos (the records of tests/training_world.py) ----------------
+    # Owners and managers see every client's training and photos, a trainer their clients',
+    # a client their own; the front desk none (403 by role, or an empty list of photos); a
+    # record of a client the caller may not see is 404.
+    # Searched by name: the shipped library is longer than a page.
+    Row("GET", "/exercises", LIBRARY_READERS, prepare=_training,
+        query=lambda gym: {"q": "Matrix landmine"},
+        target=lambda gym: gym.training.exercise.pk, sees=LIBRARY_SEES),
+    Row("GET", "/exercises/muscle-groups", LIBRARY_READERS),
+    Row("GET", "/exercises/equipment", LIBRARY_READERS),
+    Row("POST", "/exercises", _statuses(201, 201, 201, 201, 403, 403, 403, 401), prepare=_training,
+        body=lambda gym: {"name": "Matrix curl", "primary_muscles": ["chest"]}),
+    Row("GET", "/exercises/{exercise_id}", LIBRARY_READERS, _exercise, prepare=_training),
+    Row("PATCH", "/exercises/{exercise_id}", _statuses(200, 200, 200, 200, 403, 403, 403, 401),
+        _exercise, prepare=_training, body=lambda gym: {"instructions": "Press up and out."}),
+    Row("DELETE", "/exercises/{exercise_id}", _statuses(204, 204, 204, 204, 403, 403, 403, 401),
+        _exercise, prepare=_training),
+    Row("GET", "/programs", COACHES_ONLY, prepare=_training,
+        target=lambda gym: gym.training.library.program.pk,
+        sees=dict.fromkeys(("owner", "manager", "trainer_assigned", "trainer_unassigned"), True)),
+    Row("POST", "/programs", _statuses(201, 201, 201, 201, 403, 403, 403, 401),
+        body=lambda gym: {"name": "Matrix block"}),
+    Row("GET", "/programs/{program_id}", _statuses(200, 200, 200, 404, 404, 200, 404, 401),
+        _program, prepare=_training),
+    Row("PATCH", "/programs/{program_id}", COACHED_CHANGE, _program, prepare=_training,
+        body=lambda gym: {"description": "Changed by the matrix"}),
+    Row("DELETE", "/programs/{program_id}", COACHED_DELETE, _program, prepare=_training),
+    Row("POST", "/programs/{program_id}/copy", COACHED_CREATE, _program, prepare=_training,
+        body=lambda gym: {}),
+    Row("POST", "/programs/{program_id}/weeks", COACHED_CREATE, _program, prepare=_training,
+        body=lambda gym: {}),
+    Row("POST", "/programs/{program_id}/days", COACHED_CREATE, _program, prepare=_training,
+        body=lambda gym: {"week": 1, "name": "Day B"}),
+    Row("PATCH", "/programs/{program_id}/days/{day_id}", COACHED_CHANGE, _program_day,
+        prepare=_training, body=lambda gym: {"name": "Day Z"}),
+    Row("DELETE", "/programs/{program_id}/days/{day_id}", COACHED_DELETE, _program_day,
+        prepare=_training),
+    Row("POST", "/programs/{program_id}/days/{day_id}/exercises", COACHED_CREATE, _program_day,
+        prepare=_training, body=lambda gym: {"exercise": gym.training.exercise.pk}),
+    Row("PATCH", "/programs/{program_id}/exercises/{entry_id}", COACHED_CHANGE, _program_entry,
+        prepare=_training, body=lambda gym: {"notes": "Pause at the bottom"}),
+    Row("DELETE", "/programs/{program_id}/exercises/{entry_id}", COACHED_DELETE, _program_entry,
+        prepare=_training),
+    Row("GET", "/clients/{client_id}/programs", _statuses(200, 200, 200, 404, 404, 200, 404, 401),
+        _member, prepare=_training, target=lambda gym: gym.training.copy.program.pk,
+        sees=dict.fromkeys(("owner", "manager", "trainer_assigned", "client_own"), True)),
+    # Assigning is for coaches (403 to the desk and clients by role); another trainer does
+    # not see the member.
+    Row("POST", "/clients/{client_id}/programs", _statuses(201, 201, 201, 404, 403, 403, 403, 401),
+        _member, prepare=_training,
+        body=lambda gym: {"program": gym.training.library.program.pk,
+                          "start_date": str(_today(1))}),
+    Row("GET", "/workout-logs", TRAINING_READERS, prepare=_training,
+        target=lambda gym: gym.training.log.pk, sees=MEMBER_TRAINING_SEES),
+    # The member logs their own workout; the outsider may not name the member.
+    Row("POST", "/workout-logs", _statuses(201, 201, 201, 404, 403, 201, 404, 401),
+        prepare=_training, body=_workout),
+    Row("GET", "/workout-logs/{log_id}", MEMBERS_TRAINING, _workout_log, prepare=_training),
+    Row("PUT", "/workout-logs/{log_id}", MEMBERS_TRAINING, _workout_log, prepare=_training,
+        body=lambda gym: {k: v for k, v in _workout(gym).items() if k != "client_id"}),
+    Row("PATCH", "/workout-logs/{log_id}", MEMBERS_TRAINING, _workout_log, prepare=_training,
+        body=lambda gym: {"notes": "Felt strong"}),
+    Row("DELETE", "/workout-logs/{log_id}", _statuses(204, 204, 204, 404, 403, 204, 404, 401),
+        _workout_log, prepare=_training),
+    Row("GET", "/clients/{client_id}/records", MEMBERS_TRAINING, _member, prepare=_training),
+    Row("GET", "/clients/{client_id}/adherence", MEMBERS_TRAINING, _member, prepare=_training),
+    Row("GET", "/photos", EVERYONE_SIGNED_IN, prepare=_training,
+        target=lambda gym: gym.training.photo.pk,
+        sees=_sees(True, True, True, False, False, True, False)),
+    Row("POST", "/photos", _statuses(201, 201, 201, 404, 404, 201, 404, 401), prepare=_training,
+        body=_photo_upload, multipart=True),
+    Row("GET", "/photos/{photo_id}", MEMBERS_PHOTO, _progress_photo, prepare=_training),
+    Row("DELETE", "/photos/{photo_id}", _statuses(204, 204, 204, 404, 404, 204, 404, 401),
+        _progress_photo, prepare=_training),
+    Row("GET", "/photos/{photo_id}/file", MEMBERS_PHOTO, _progress_photo, prepare=_training),
+    # --- Progress: measurements, goals and consent ----------------------------------------------
+    # The same rule as photos; the member consented to health data, the outsider did not.
+    Row("GET", "/measurements", EVERYONE_SIGNED_IN, prepare=_progress,
+        target=lambda gym: gym.progress.measurement.pk, sees=MEMBERS_HEALTH_SEES),
+    Row("POST", "/measurements", _statuses(201, 201, 201, 404, 404, 201, 404, 401),
+        prepare=_progress, body=lambda gym: {"client_id": gym.member.pk, "weight_kg": 83.5}),
+    Row("GET", "/measurements/{measurement_id}", MEMBERS_HEALTH, _measurement, prepare=_progress),
+    Row("PATCH", "/measurements/{measurement_id}", STAFF_RECORDED_CHANGE, _measurement,
+        prepare=_progress, body=lambda gym: {"notes": "Changed by the matrix"}),
+    Row("DELETE", "/measurements/{measurement_id}", OWN_RECORD_DELETE,
+        lambda gym: _measurement(gym, "own_measurement"), prepare=_progress),
+    Row("GET", "/goals", EVERYONE_SIGNED_IN, prepare=_progress,
+        target=lambda gym: gym.progress.goal.pk, sees=MEMBERS_HEALTH_SEES),
+    Row("POST", "/goals", _statuses(201, 201, 201, 404, 404, 201, 404, 401), prepare=_progress,
+        body=lambda gym: {"client_id": gym.member.pk, "title": "Matrix hips", "metric": "hips_cm",
+                          "start_value": 100, "target_value": 95,
+                          "target_date": str(_today(60))}),
+    Row("GET", "/goals/{goal_id}", MEMBERS_HEALTH, _goal, prepare=_progress),
+    Row("PATCH", "/goals/{goal_id}", STAFF_RECORDED_CHANGE, _goal, prepare=_progress,
+        body=lambda gym: {"notes": "Changed by the matrix"}),
+    Row("DELETE", "/goals/{goal_id}", OWN_RECORD_DELETE, lambda gym: _goal(gym, "own_goal"),
+        prepare=_progress),
+    Row("GET", "/clients/{client_id}/consents", MEMBERS_HEALTH, _member, prepare=_progress),
+    # A consent given in person is recorded by staff; the member records theirs as "api" (a
+    # method that does not fit the caller is 422).
+    Row("POST", "/clients/{client_id}/consents", _statuses(201, 201, 201, 404, 404, 422, 404, 401),
+        _member, prepare=_progress, body=lambda gym: {"granted": True, "method": "in_person"}),
 ]  # fmt: skip
 
 
@@ -525,8 +744,16 @@ def caller(owner, manager, trainer, front_desk, client_user, outsider, gym):
     return _caller
 
 
+def _prepare(row: Row, gym: Gym, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    if row.prepare:
+        row.prepare(gym)
+
+
 def _call(http: HttpClient, row: Row, url: str, gym: Gym):
     body = row.body(gym) if row.body else None
+    if row.multipart:
+        return getattr(http, row.method.lower())(url, body)
     if body is None:
         return getattr(http, row.method.lower())(url, row.query(gym) if row.query else None)
     return getattr(http, row.method.lower())(url, json.dumps(body), content_type="application/json")
@@ -550,12 +777,14 @@ def _snapshot(gym: Gym) -> tuple:
         list(Invoice.objects.order_by("pk").values_list("pk", "status", "amount_paid_minor")),
         list(Payment.objects.order_by("pk").values_list("pk", "refunded_minor")),
         Refund.objects.count(),
+        training_snapshot(),
     )
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("row", MATRIX, ids=lambda row: row.key)
-def test_each_role_gets_the_expected_answer(row: Row, role: str, gym, caller):
+def test_each_role_gets_the_expected_answer(row: Row, role: str, gym, caller, settings, tmp_path):
+    _prepare(row, gym, settings, tmp_path)
     before = _snapshot(gym)
     response = _call(caller(role), row, row.url(gym), gym)
     expected = row.expected[role]
@@ -567,6 +796,8 @@ def test_each_role_gets_the_expected_answer(row: Row, role: str, gym, caller):
             401: {"not_authenticated"},
             403: {"forbidden", "not_your_session", "not_yourself"},
             404: {"not_found"},
+            # Well-formed, but not what this caller may send (nothing is stored).
+            422: {"validation_error"},
         }
         code = response.json().get("code") if response.status_code == expected else None
         assert code in codes[expected], (row.key, role, code)
@@ -583,7 +814,8 @@ def test_each_role_gets_the_expected_answer(row: Row, role: str, gym, caller):
 
 
 @pytest.mark.parametrize("row", [r for r in MATRIX if "{" in r.path], ids=lambda row: row.key)
-def test_a_guessed_id_answers_404_even_for_the_owner(row: Row, gym, caller):
+def test_a_guessed_id_answers_404_even_for_the_owner(row: Row, gym, caller, settings, tmp_path):
+    _prepare(row, gym, settings, tmp_path)
     names = {name: GUESSED_ID for name in row.ids(gym)}
     response = _call(caller("owner"), row, row.url(gym, **names), gym)
     assert_api_error(response, 404, "not_found")

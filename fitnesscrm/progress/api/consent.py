@@ -10,7 +10,7 @@ goals and health notes. Mounted through the measurements router.
 from datetime import datetime
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from fitnesscrm.clients import consent
 from fitnesscrm.clients.models import ConsentMethod
@@ -107,7 +107,10 @@ def consent_record(request, client_id: int, payload: ConsentIn):
         record = consent.consent_withdraw(
             actor=user, client=client, method=method, delete_data=payload.delete_data
         )
-    return 201, {
-        "in_force": consent.has_health_consent(client),
-        "record": consent_out(record) if record else None,
-    }
+    return Status(
+        201,
+        {
+            "in_force": consent.has_health_consent(client),
+            "record": consent_out(record) if record else None,
+        },
+    )

@@ -22,6 +22,8 @@ from fitnesscrm.progress.selectors.measurements import own_client
 from fitnesscrm.progress.views import _common
 from fitnesscrm.progress.views._common import Where
 
+NO_ACTION_MESSAGE = "Choose to give or to withdraw your consent."
+
 
 def _where(client: Client) -> Where:
     return Where("portal-progress", client, portal=True)
@@ -80,9 +82,15 @@ def consent_page(request: HttpRequest) -> HttpResponse:
                 else "Your consent is withdrawn: nothing new will be recorded.",
             )
             return redirect("portal-progress:index")
-    elif posted and action not in ("give", "withdraw"):
-        give_form.is_valid()
     state = _common._consent_state(client)
+    if posted and action not in ("give", "withdraw"):
+        # Neither button: the form the page shows says so (a bare POST changes nothing).
+        if state["consent_given"]:
+            withdraw_form = shown = WithdrawForm(request.POST)
+        else:
+            give_form = shown = PortalConsentForm(request.POST)
+        shown.is_valid()
+        shown.add_error(None, NO_ACTION_MESSAGE)
     status = 400 if give_form.errors or withdraw_form.errors else 200
     return render(
         request,

@@ -132,3 +132,18 @@ def test_a_goal_whose_target_equals_its_start_gets_the_form_again(client_user, l
     assert response.status_code == 400
     assert "The target must differ from the start value" in text_of(response)
     assert not Goal.objects.exists()
+
+
+@pytest.mark.parametrize("consented", [False, True])
+def test_a_consent_post_without_a_choice_is_shown_again_and_changes_nothing(
+    consented, client_user, login, gym
+):
+    if consented:
+        give_health_consent(gym.member)
+    before = list(ConsentRecord.objects.values_list("pk", "granted"))
+
+    response = login(client_user).post(CONSENT, {})
+
+    assert response.status_code == 400
+    assert "Choose to give or to withdraw your consent." in text_of(response)
+    assert list(ConsentRecord.objects.values_list("pk", "granted")) == before
