@@ -8,7 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sentry_sdk
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client as Browser
 from django.test import RequestFactory
 from django.urls import reverse
@@ -105,7 +107,15 @@ def test_an_error_arrives_without_the_clients_name_email_or_health_data(
         .environ
     )
     statuses = []
-    b"".join(get_wsgi_application()(environ, lambda status, headers: statuses.append(status)))
+    # As Django's test client does: the handler must not close the test's connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        app = get_wsgi_application()
+        b"".join(app(environ, lambda status, headers: statuses.append(status)))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert statuses == ["500 Internal Server Error"]
     sentry_sdk.flush(timeout=5)
 
