@@ -103,6 +103,9 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-development-key-never-used-in-production"  # noqa: S105
     else:
         refuse("SECRET_KEY is not set (it is required when DEBUG is off).")
+# Earlier keys, still accepted for signatures made before a rotation (sessions, password
+# reset links): comma-separated, newest first; drop them once they are no longer needed.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
