@@ -55,6 +55,8 @@ def test_status_counts_waiting_running_and_failed_tasks_by_name():
     assert "running" in text and "worker-that-was-killed" in text
 
 
+# The worker opens its own connections, as it does in production: no test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_requeue_without_yes_only_lists_and_with_yes_the_worker_runs_the_task_again():
     stuck = claimed_by_a_dead_worker(minutes_ago=90)
     recent = claimed_by_a_dead_worker(minutes_ago=5)
