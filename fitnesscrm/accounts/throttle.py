@@ -59,7 +59,9 @@ def login_failure_record(*, email: str, ip: str | None = None, reason: str = "pa
     now = timezone.now()
     lockout = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     for scope, key in _keys(email, ip):
-        LoginThrottle.objects.get_or_create(scope=scope, key=key)
+        LoginThrottle.objects.get_or_create(
+            scope=scope, key=key, defaults={"window_started_at": now}
+        )
         row = LoginThrottle.objects.select_for_update().get(scope=scope, key=key)
         if row.locked_until is not None and row.locked_until > now:
             continue  # already locked: a lock is never stretched by further tries
