@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fitnesscrm.accounts import throttle, two_factor
@@ -65,6 +66,7 @@ def _give_up(request: HttpRequest, message: str) -> HttpResponse:
     return redirect("accounts:login")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def login_code(request: HttpRequest) -> HttpResponse:
     """The second step of a sign-in: a code of the authenticator app, or a recovery code."""
@@ -121,6 +123,7 @@ def two_factor_status(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @role_required(*STAFF_ROLES)
 def two_factor_enrol(request: HttpRequest) -> HttpResponse:
@@ -172,6 +175,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_disable.html", {"form": form}, status=status)
 
 
+@never_cache
 @require_POST
 @role_required(*STAFF_ROLES)
 def recovery_codes(request: HttpRequest) -> HttpResponse:
