@@ -416,3 +416,10 @@ def test_another_staff_member_can_use_2fa_too(db, password, clock):
     password_step(client, user, password)
 
     assert code_step(client, code_at(secret, clock.now)).status_code == 302
+
+
+def test_the_password_page_leads_staff_to_the_two_factor_page(trainer, client_user, login):
+    assert TWO_FACTOR_URL in login(trainer).get("/account/password/change/").content.decode()
+    assert (
+        TWO_FACTOR_URL not in login(client_user).get("/account/password/change/").content.decode()
+    )
