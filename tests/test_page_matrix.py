@@ -460,6 +460,29 @@ PAGES: dict[str, Page] = {
         post=_answers(302, 404, 302, 404, 404, 403, 403, L),
         ids=lambda world: {"key_id": world.api_key.pk},
     ),
+    # Sign-in security: the code step, two-factor set-up (staff), policy and unlock (owner).
+    "accounts:login-code": Page(get=_answers(*[302] * 7, L), post=_answers(*[302] * 7, L)),
+    "accounts:two-factor": Page(get=_answers(*STAFF), post=every(405)),
+    "accounts:two-factor-enrol": Page(
+        get=_answers(*STAFF), post=_answers(400, 400, 400, 400, 400, 403, 403, L)
+    ),
+    # Nobody in the world has 2FA on: the page sends them to the set-up.
+    "accounts:two-factor-disable": Page(
+        get=_answers(302, 302, 302, 302, 302, 403, 403, L),
+        post=_answers(302, 302, 302, 302, 302, 403, 403, L),
+    ),
+    "accounts:two-factor-recovery": Page(
+        get=every(405), post=_answers(400, 400, 400, 400, 400, 403, 403, L)
+    ),
+    "accounts:security": Page(
+        get=_answers(200, 403, 403, 403, 403, 403, 403, L),
+        post=_answers(400, 403, 403, 403, 403, 403, 403, L),
+    ),
+    "accounts:unlock": Page(
+        get=every(405),
+        post=_answers(302, 403, 403, 403, 403, 403, 403, L),
+        ids=lambda world: {"user_id": world.users["trainer"].pk},
+    ),
     "audit-log": Page(get=_answers(*MANAGEMENT), post=every(405)),
     # --- Clients: export and import
     "clients-io:export": Page(get=_answers(*STAFF), post=every(405)),
@@ -1208,6 +1231,7 @@ NOT_STAFF_PAGES = {
     "home",
     "home-client",
     "accounts:login",
+    "accounts:login-code",
     "accounts:logout",
     "accounts:password-change",
     "accounts:password-reset",

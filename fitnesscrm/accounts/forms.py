@@ -2,7 +2,9 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.sites.shortcuts import get_current_site
 
-from fitnesscrm.accounts.models import User, normalize_email
+from fitnesscrm.accounts import throttle
+from fitnesscrm.accounts.models import SecuritySettings, User, normalize_email
+from fitnesscrm.accounts.passwords import password_rule
 from fitnesscrm.accounts.tasks import send_password_reset_email
 from fitnesscrm.core.forms_rendering import StyledFormMixin
 
@@ -22,9 +24,24 @@ class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
     }
 
     def clean(self):
+        email = normalize_email(self.cleaned_data.get("username", ""))
+        if not email:
+            return super().clean()
+        ip = throttle.current_ip()
+        # A lock is checked before the password, the same way for every email typed, so
+        # it says nothing about whether an account has this email.
+        minutes = throttle.login_lock_minutes(email=email, ip=ip)
+        if minutes is not None:
+            raise forms.ValidationError(throttle.locked_message(minutes), code="locked")
         try:
             return super().clean()
         except forms.ValidationError as exc:
+            throttle.login_failure_record(email=email, ip=ip)
+            minutes = throttle.login_lock_minutes(email=email, ip=ip)
+            if minutes is not None:
+                raise forms.ValidationError(
+                    throttle.locked_message(minutes), code="locked"
+                ) from exc
             # The backend refuses disabled users as if the password were wrong; say
             # "disabled" instead, but only to someone who knows the password.
             email = normalize_email(self.cleaned_data.get("username", ""))
@@ -56,9 +73,60 @@ class ApiKeyCreateForm(StyledFormMixin, forms.Form):
     )
 
 
-class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
+class _PasswordRuleMixin:
+    """The new-password field says the rule of this user's role (12 or 8 to 128 characters)."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].help_text = password_rule(user)
+        self.fields["new_password1"].widget.attrs["maxlength"] = 128
+
+
+class PasswordChangeForm(_PasswordRuleMixin, StyledFormMixin, auth_forms.PasswordChangeForm):
     pass
 
 
-class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
+class SetPasswordForm(_PasswordRuleMixin, StyledFormMixin, auth_forms.SetPasswordForm):
     pass
+
+
+def _code_field(*, autofocus: bool, recovery: bool = True) -> forms.CharField:
+    attrs = {"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"}
+    if autofocus:
+        attrs["autofocus"] = True
+    help_text = "The 6-digit code your authenticator app shows now"
+    help_text += ", or one of your recovery codes." if recovery else "."
+    return forms.CharField(
+        label="Code",
+        max_length=32,
+        help_text=help_text,
+        widget=forms.TextInput(attrs=attrs),
+        error_messages={"required": "Enter the code from your authenticator app."},
+    )
+
+
+class TwoFactorCodeForm(StyledFormMixin, forms.Form):
+    code = _code_field(autofocus=True)
+
+
+class TwoFactorAppCodeForm(StyledFormMixin, forms.Form):
+    """Only a code of the app (setting up, or making new recovery codes)."""
+
+    code = _code_field(autofocus=True, recovery=False)
+
+
+class TwoFactorDisableForm(StyledFormMixin, forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password."},
+    )
+    code = _code_field(autofocus=False)
+
+
+class SecuritySettingsForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = SecuritySettings
+        fields = ["two_factor_policy"]
+        widgets = {"two_factor_policy": forms.RadioSelect}

@@ -117,3 +117,129 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class TwoFactorPolicy(models.TextChoices):
+    OPTIONAL = "optional", "Optional for everyone"
+    MANAGEMENT = "management", "Required for owners and managers"
+    STAFF = "staff", "Required for all staff"
+
+
+class SecuritySettings(models.Model):
+    """The owner's sign-in policy: one row (pk 1), created with its defaults when first read."""
+
+    two_factor_policy = models.CharField(
+        "two-factor authentication",
+        max_length=20,
+        choices=TwoFactorPolicy.choices,
+        default=TwoFactorPolicy.OPTIONAL,
+        help_text="Who must use an authenticator app code when signing in.",
+    )
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    class Meta:
+        verbose_name = "security settings"
+        verbose_name_plural = "security settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(two_factor_policy__in=TwoFactorPolicy.values),
+                name="accounts_securitysettings_policy_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Security settings"
+
+    @classmethod
+    def load(cls) -> "SecuritySettings":
+        settings_row, _ = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    def requires_two_factor(self, user) -> bool:
+        if self.two_factor_policy == TwoFactorPolicy.STAFF:
+            return user.role in STAFF_ROLES
+        if self.two_factor_policy == TwoFactorPolicy.MANAGEMENT:
+            return user.role in (Role.OWNER, Role.MANAGER)
+        return False
+
+
+class TOTPDevice(models.Model):
+    """A user's authenticator app (RFC 6238). The secret is kept encrypted (accounts/crypto.py).
+
+    A device is in use once confirmed with a first code; `last_step` is the time step of
+    the last code accepted, so no code is accepted twice.
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name="user", on_delete=models.CASCADE, related_name="totp_device"
+    )
+    encrypted_secret = models.TextField("encrypted secret", editable=False)
+    confirmed_at = models.DateTimeField("confirmed", null=True, blank=True)
+    last_step = models.BigIntegerField("last time step used", default=0)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "authenticator app"
+        verbose_name_plural = "authenticator apps"
+
+    def __str__(self) -> str:
+        return f"Authenticator app of {self.user}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for signing in without the authenticator app; only its HMAC is kept."""
+
+    user = models.ForeignKey(
+        User, verbose_name="user", on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField("code hash", max_length=64, editable=False)
+    created_at = models.DateTimeField("created", auto_now_add=True)
+    used_at = models.DateTimeField("used", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "recovery code"
+        verbose_name_plural = "recovery codes"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recoverycode_user_hash")
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user}"
+
+
+class ThrottleScope(models.TextChoices):
+    ACCOUNT = "account", "Account (email)"
+    IP = "ip", "Client address"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted per email typed (known or not) and per client address.
+
+    One row per key: the count of failures since `window_started_at`, and the time
+    until which sign-in is refused. Kept in the database so that every app process
+    sees the same lock.
+    """
+
+    scope = models.CharField("scope", max_length=10, choices=ThrottleScope.choices)
+    key = models.CharField("key", max_length=254)
+    failures = models.PositiveIntegerField("failures", default=0)
+    window_started_at = models.DateTimeField("window started", default=timezone.now)
+    locked_until = models.DateTimeField("locked until", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "login throttle"
+        verbose_name_plural = "login throttles"
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="loginthrottle_scope_key"),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=ThrottleScope.values),
+                name="accounts_loginthrottle_scope_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

@@ -1,12 +1,19 @@
 from django.urls import path
 
-from fitnesscrm.accounts import views
+from fitnesscrm.accounts import views, views_security
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views_security.login_code, name="login-code"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", views_security.two_factor_status, name="two-factor"),
+    path("two-factor/enrol/", views_security.two_factor_enrol, name="two-factor-enrol"),
+    path("two-factor/disable/", views_security.two_factor_disable, name="two-factor-disable"),
+    path("two-factor/recovery-codes/", views_security.recovery_codes, name="two-factor-recovery"),
+    path("security/", views_security.security_settings, name="security"),
+    path("users/<int:user_id>/unlock/", views_security.unlock, name="unlock"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fitnesscrm.accounts import selectors, services
+from fitnesscrm.accounts import selectors, services, two_factor, views_security
 from fitnesscrm.accounts.forms import (
     ApiKeyCreateForm,
     LoginForm,
@@ -24,9 +24,25 @@ from fitnesscrm.core.roles import STAFF_ROLES, Role
 
 
 class LoginView(auth_views.LoginView):
+    """The password step. With 2FA on, the code step follows before anyone is signed in."""
+
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.is_enrolled(user):
+            return views_security.begin_second_step(self.request, user, self.get_redirect_url())
+        response = super().form_valid(form)
+        views_security.after_login(self.request, user)
+        if self.request.session.get(views_security.ENROL_KEY):
+            messages.info(
+                self.request,
+                "Your business requires two-factor authentication: set it up to continue.",
+            )
+            return redirect("accounts:two-factor-enrol")
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -68,6 +84,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
+    # Never signed in by the reset: the sign-in that follows asks for the second factor.
+    post_reset_login = False
 
     def form_valid(self, form):
         response = super().form_valid(form)
