@@ -11,7 +11,7 @@ from fitnesscrm.core.permissions import (
     manages_staff,
     role_of,
 )
-from fitnesscrm.core.roles import HOME_URL_NAMES, MANAGEMENT_ROLES, Role
+from fitnesscrm.core.roles import HOME_URL_NAMES, MANAGEMENT_ROLES, STAFF_ROLES, Role
 
 
 def _link(label: str, url_name: str, name: str) -> list[dict]:
@@ -56,6 +56,10 @@ def account_menu(user) -> list[dict]:
         items += _link("Working hours and time off", "availability:index", "availability")
     if manages_staff(user):
         items += _link("Units for measurements", "progress:settings", "progress-settings")
+    if role_of(user) in STAFF_ROLES:
+        items += _link("Two-factor authentication", "accounts:two-factor", "two-factor")
+    if role_of(user) == Role.OWNER:
+        items += _link("Security settings", "accounts:security", "security")
     if can_manage_api_keys(user):
         items.append({"label": "API keys", "url": reverse("accounts:api-keys"), "name": "api-keys"})
         items.append({"label": "API docs", "url": "/api/v1/docs", "name": "api-docs"})
