@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fitnesscrm.accounts import views
+from fitnesscrm.core.ratelimit import limit_password_reset
 
 app_name = "accounts"
 
@@ -8,7 +9,11 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
-    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password/reset/",
+        limit_password_reset(views.PasswordResetView.as_view()),
+        name="password-reset",
+    ),
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path(
         "password/reset/<uidb64>/<token>/",
