@@ -28,7 +28,7 @@ def test_a_rate_is_read_from_its_text(text, limit, period):
 
 @pytest.mark.parametrize("text", ["", "5", "five/hour", "5/fortnight", "0/minute", "5/0m"])
 def test_a_bad_rate_is_refused_with_the_expected_form(text):
-    with pytest.raises(ValueError, match="<count>/<period>|above 0"):
+    with pytest.raises(ValueError, match=r"<count>/<period>|above 0"):
         Rate.parse(text)
 
 
