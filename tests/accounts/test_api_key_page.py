@@ -72,9 +72,7 @@ def test_the_page_shows_when_a_key_was_last_used_and_that_it_expired(trainer, lo
         (form(clients="admin"), "Select a valid choice"),
     ],
 )
-def test_bad_access_or_expiry_shows_the_form_again_with_the_message(
-    trainer, login, data, message
-):
+def test_bad_access_or_expiry_shows_the_form_again_with_the_message(trainer, login, data, message):
     response = login(trainer).post(KEYS_URL, data)
 
     assert response.status_code == 400
@@ -104,9 +102,12 @@ def test_apikey_create_without_scopes_still_gives_full_access(trainer):
     raw, _err = run("apikey", "create", "--user", trainer.email, "--name", "Old style")
 
     assert ApiKey.objects.get().scopes == list(ALL_SCOPES)
-    assert Client(headers={"Authorization": f"Bearer {raw.strip()}"}).get(
-        "/api/v1/invoices"
-    ).status_code == 200
+    assert (
+        Client(headers={"Authorization": f"Bearer {raw.strip()}"})
+        .get("/api/v1/invoices")
+        .status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(
@@ -125,7 +126,7 @@ def test_apikey_create_refuses_bad_scopes_and_expiry_clearly(trainer, args, mess
 
 
 def test_the_cli_exits_non_zero_with_a_clear_message_for_a_bad_expiry(tmp_path):
-    result = subprocess.run(  # noqa: S603 - our own interpreter and command
+    result = subprocess.run(
         [sys.executable, "-m", "fitnesscrm.cli", "apikey", "create", "--user", "x@example.test",
          "--name", "Bad", "--expires-in-days", "x"],
         capture_output=True, text=True, timeout=120, check=False,
