@@ -159,7 +159,8 @@ def test_password_reset_is_limited_per_email_and_sends_nothing_over_the_limit(ow
     assert [a.status_code for a in answers] == [302, 302]
     assert queued == 2
     assert_limited_page(refused, "for this email address")
-    assert 3000 < int(refused["Retry-After"]) <= 3600
+    # Windows follow the clock: the wait is what is left of the current hour's window.
+    assert 1 <= int(refused["Retry-After"]) <= 3600
     assert reset_tasks() == queued
     # Another address can still be sent a link.
     other = Client().post(RESET_URL, {"email": "someone@example.test"}, REMOTE_ADDR=next(ip))
