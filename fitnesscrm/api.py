@@ -7,8 +7,9 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from fitnesscrm.core.api_auth import ActiveSessionAuth, ApiKeyAuth
+from fitnesscrm.core.api_auth import ActiveSessionAuth, ApiKeyAuth, limit_anonymous, mark_api_area
 from fitnesscrm.core.errors import ApplicationError, api_error_response
+from fitnesscrm.core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,11 @@ def on_validation_error(request, exc: ValidationError):
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc: AuthenticationError):
+    try:
+        # Requests without valid credentials are counted against their address.
+        limit_anonymous(request)
+    except RateLimited as limited:
+        return api_error_response(429, limited.message, limited.code, headers=limited.headers)
     message = exc.message
     if message == "Unauthorized":
         message = "Authentication required: send 'Authorization: Bearer <api key>' or sign in."
@@ -103,7 +109,9 @@ def on_application_error(request, exc: ApplicationError):
             for error in exc.errors
         ]
         return api_error_response(422, exc.message, "validation_error", errors)
-    return api_error_response(exc.status, exc.message, exc.code, exc.errors)
+    return api_error_response(
+        exc.status, exc.message, exc.code, exc.errors, headers=getattr(exc, "headers", None)
+    )
 
 
 @api.exception_handler(Http404)
@@ -138,3 +146,5 @@ api.add_router("", "fitnesscrm.scheduling.api.router")
 api.add_router("", "fitnesscrm.billing.api.router")
 api.add_router("", "fitnesscrm.training.api.router")
 api.add_router("", "fitnesscrm.progress.api.router")
+# Every operation belongs to an area, which an API key's scopes must cover.
+api.add_decorator(mark_api_area, mode="view")

@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -415,6 +416,35 @@ SECURE_CSP = {
 NINJA_PAGINATION_MAX_LIMIT = 100
 # How often a key's last-used time is written, at most (seconds).
 API_KEY_LAST_USED_RESOLUTION = env_int("API_KEY_LAST_USED_RESOLUTION", 60)
+# The longest a new API key may be valid for (days); keys may also never expire.
+API_KEY_MAX_LIFETIME_DAYS = env_int("API_KEY_MAX_LIFETIME_DAYS", 365)
+
+# --- Rate limits ------------------------------------------------------------------------
+
+# Counted in the cache (shared by every process when REDIS_URL is set; nginx has its own
+# limits in front). Each is "<count>/<period>": 5/hour, 600/minute, 100/10s.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+# API requests per API key (and per user signed in with a session).
+RATE_LIMIT_API_KEY = env_str("RATE_LIMIT_API_KEY", "600/minute")
+# API requests per client address without valid credentials.
+RATE_LIMIT_API_ANONYMOUS_IP = env_str("RATE_LIMIT_API_ANONYMOUS_IP", "300/minute")
+# Password reset requests per client address and per email address asked for.
+RATE_LIMIT_PASSWORD_RESET_IP = env_str("RATE_LIMIT_PASSWORD_RESET_IP", "5/hour")
+RATE_LIMIT_PASSWORD_RESET_EMAIL = env_str("RATE_LIMIT_PASSWORD_RESET_EMAIL", "3/hour")
+# Bookings made (pages and API) per account and per client address.
+RATE_LIMIT_BOOKING_ACCOUNT = env_str("RATE_LIMIT_BOOKING_ACCOUNT", "30/minute")
+RATE_LIMIT_BOOKING_IP = env_str("RATE_LIMIT_BOOKING_IP", "60/minute")
+_RATE_FORMAT = r"\s*[1-9]\d*\s*/\s*\d*\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*"
+for _name in (
+    "RATE_LIMIT_API_KEY",
+    "RATE_LIMIT_API_ANONYMOUS_IP",
+    "RATE_LIMIT_PASSWORD_RESET_IP",
+    "RATE_LIMIT_PASSWORD_RESET_EMAIL",
+    "RATE_LIMIT_BOOKING_ACCOUNT",
+    "RATE_LIMIT_BOOKING_IP",
+):
+    if not re.fullmatch(_RATE_FORMAT, globals()[_name].lower()):
+        refuse(f"{_name} must be a rate like 5/hour or 600/minute, not {globals()[_name]!r}.")
 
 # --- Logging --------------------------------------------------------------------------
 

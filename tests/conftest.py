@@ -30,6 +30,27 @@ def compute_every_time(settings):
     settings.SHARED_CACHE = False
 
 
+RATE_LIMIT_SETTINGS = (
+    "RATE_LIMIT_API_KEY",
+    "RATE_LIMIT_API_ANONYMOUS_IP",
+    "RATE_LIMIT_PASSWORD_RESET_IP",
+    "RATE_LIMIT_PASSWORD_RESET_EMAIL",
+    "RATE_LIMIT_BOOKING_ACCOUNT",
+    "RATE_LIMIT_BOOKING_IP",
+)
+
+
+@pytest.fixture(autouse=True)
+def generous_rate_limits(settings):
+    """Every rate limit far above what a test sends, since the counters outlive a test.
+
+    The tests of the limits (tests/core/test_ratelimit.py, tests/api/test_rate_limits.py)
+    set their own and start from an empty cache.
+    """
+    for name in RATE_LIMIT_SETTINGS:
+        setattr(settings, name, "1000000/minute")
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

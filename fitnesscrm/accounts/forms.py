@@ -1,6 +1,9 @@
+from datetime import datetime, time
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils import timezone
 
 from fitnesscrm.accounts import throttle
 from fitnesscrm.accounts.models import SecuritySettings, User, normalize_email
@@ -64,13 +67,64 @@ class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
             send_password_reset_email.enqueue(user_id=user.pk, domain=domain, use_https=use_https)
 
 
+ACCESS_CHOICES = [("", "No access"), ("read", "Read"), ("write", "Read and write")]
+
+
 class ApiKeyCreateForm(StyledFormMixin, forms.Form):
+    """A key's name, what it may do in each area of the API, and an optional last day."""
+
     name = forms.CharField(
         label="Name",
         max_length=100,
         help_text="Where the key is used, e.g. “Zapier” or “Front-desk tablet”.",
         error_messages={"required": "Give the key a name, so you know later where it is used."},
     )
+    expires_on = forms.DateField(
+        label="Valid until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The key stops working at the end of this day. Empty: it never expires.",
+        error_messages={"invalid": "Enter a date, e.g. 2026-12-31."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from fitnesscrm.core.api_auth import API_AREAS
+
+        super().__init__(*args, **kwargs)
+        for area, description in API_AREAS.items():
+            self.fields[f"scope_{area}"] = forms.ChoiceField(
+                label=area.capitalize(),
+                choices=ACCESS_CHOICES,
+                required=False,
+                initial="read",
+                help_text=description,
+            )
+        for name in self.scope_field_names:
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+
+    @property
+    def scope_field_names(self) -> list[str]:
+        return [name for name in self.fields if name.startswith("scope_")]
+
+    @property
+    def scope_fields(self):
+        return [self[name] for name in self.scope_field_names]
+
+    def scopes(self) -> list[str]:
+        """The scopes chosen: "<area>:read" or "<area>:write" for each area given access."""
+        return [
+            f"{name.removeprefix('scope_')}:{self.cleaned_data[name]}"
+            for name in self.scope_field_names
+            if self.cleaned_data.get(name)
+        ]
+
+    def expires_at(self):
+        """The end of the chosen day in the business's time zone, or None."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        zone = timezone.get_current_timezone()
+        return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
 
 
 class _PasswordRuleMixin:

@@ -103,6 +103,11 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField("created", auto_now_add=True)
     last_used_at = models.DateTimeField("last used", null=True, blank=True)
     revoked_at = models.DateTimeField("revoked", null=True, blank=True)
+    # What the key may do: "<area>:read" or "<area>:write" (fitnesscrm/core/api_auth.py).
+    # Only ever narrower than the user's role; empty, it can do nothing.
+    scopes = models.JSONField("scopes", default=list, blank=True)
+    # After this moment the key is refused; empty: it never expires.
+    expires_at = models.DateTimeField("expires", null=True, blank=True)
 
     class Meta:
         verbose_name = "API key"
@@ -117,6 +122,20 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def access(self) -> list[tuple[str, str]]:
+        """(area, "read" or "read and write") for each area of the API the key reaches."""
+        levels: dict[str, str] = {}
+        for scope in self.scopes or ():
+            area, _, level = scope.partition(":")
+            if level == "write" or area not in levels:
+                levels[area] = "read and write" if level == "write" else "read"
+        return list(levels.items())
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class TwoFactorPolicy(models.TextChoices):

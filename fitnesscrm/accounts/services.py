@@ -119,9 +119,75 @@ def _hash_key(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
 
 
+def _invalid_key_field(field: str, message: str) -> ApplicationError:
+    # code "invalid" with the field named: the API answers 422, a page shows it at the field.
+    return ApplicationError(message, code="invalid", errors=[{"field": field, "message": message}])
+
+
+def _key_scopes(scopes, within: ApiKey | None) -> list[str]:
+    from fitnesscrm.core.api_auth import ALL_SCOPES, clean_scopes
+
+    if scopes is None:
+        # Unnamed: everything, or everything the key making this one may do.
+        return list(within.scopes) if within is not None else list(ALL_SCOPES)
+    try:
+        scopes = clean_scopes(scopes)
+    except ValueError as exc:
+        raise _invalid_key_field("scopes", str(exc)) from exc
+    if not scopes:
+        raise _invalid_key_field(
+            "scopes", "Choose at least one scope: a key without one can do nothing."
+        )
+    if within is not None:
+        beyond = [scope for scope in scopes if scope not in within.scopes]
+        if beyond:
+            raise Forbidden(
+                "A key cannot make a key that can do more than itself: "
+                f"it lacks {', '.join(beyond)}.",
+                code="insufficient_scope",
+            )
+    return scopes
+
+
+def _key_expiry(expires_at, within: ApiKey | None):
+    now = timezone.now()
+    if expires_at is not None:
+        if timezone.is_naive(expires_at):
+            raise _invalid_key_field(
+                "expires_at", "Give the expiry with its time zone, e.g. 2026-01-31T00:00:00Z."
+            )
+        if expires_at <= now:
+            raise _invalid_key_field("expires_at", "The expiry must be in the future.")
+        longest = settings.API_KEY_MAX_LIFETIME_DAYS
+        if expires_at > now + timedelta(days=longest):
+            raise _invalid_key_field(
+                "expires_at", f"A key can be valid for at most {longest} days."
+            )
+    if (
+        within is not None
+        and within.expires_at is not None
+        and (expires_at is None or expires_at > within.expires_at)
+    ):
+        # A key made by a key that expires ends no later than it.
+        expires_at = within.expires_at
+    return expires_at
+
+
 @transaction.atomic
-def api_key_create(*, user: User, name: str, actor: User | None = None) -> tuple[ApiKey, str]:
-    """Create a key for `user`; returns the row and the full key, which is never stored."""
+def api_key_create(
+    *,
+    user: User,
+    name: str,
+    actor: User | None = None,
+    scopes=None,
+    expires_at=None,
+    within: ApiKey | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key for `user`; returns the row and the full key, which is never stored.
+
+    `scopes` None gives every scope; `within` is the key this request came with, if
+    any: the new key can do no more than it, and expires no later.
+    """
     actor = actor or user
     if actor.pk != user.pk:
         raise Forbidden("You can only create API keys for yourself.")
@@ -134,10 +200,28 @@ def api_key_create(*, user: User, name: str, actor: User | None = None) -> tuple
         )
     if len(name) > 100:
         raise ApplicationError("The name is longer than 100 characters.", code="name_too_long")
+    scopes = _key_scopes(scopes, within)
+    expires_at = _key_expiry(expires_at, within)
     prefix = secrets.token_hex(6)
     raw_key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey.objects.create(user=user, name=name, prefix=prefix, key_hash=_hash_key(raw_key))
-    audit_record(actor=actor, action="apikey.create", target=key, changes={"name": [None, name]})
+    key = ApiKey.objects.create(
+        user=user,
+        name=name,
+        prefix=prefix,
+        key_hash=_hash_key(raw_key),
+        scopes=scopes,
+        expires_at=expires_at,
+    )
+    audit_record(
+        actor=actor,
+        action="apikey.create",
+        target=key,
+        changes={
+            "name": [None, name],
+            "scopes": [None, scopes],
+            "expires_at": [None, expires_at.isoformat() if expires_at else None],
+        },
+    )
     return key, raw_key
 
 
@@ -164,6 +248,11 @@ class ApiKeyRejected(Exception):
 
 def api_key_authenticate(raw_key: str) -> User:
     """The active user behind a presented key, recording when the key was last used."""
+    return api_key_check(raw_key).user
+
+
+def api_key_check(raw_key: str) -> ApiKey:
+    """The usable key presented (its user loaded), recording when it was last used."""
     # At most two splits: the secret is URL-safe base64, which itself may contain "_".
     parts = (raw_key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX or not parts[1] or not parts[2]:
@@ -173,6 +262,11 @@ def api_key_authenticate(raw_key: str) -> User:
         raise ApiKeyRejected("Unknown API key.")
     if key.revoked_at is not None:
         raise ApiKeyRejected("This API key has been revoked.")
+    if key.is_expired:
+        raise ApiKeyRejected(
+            f"This API key expired on {key.expires_at:%Y-%m-%d %H:%M} UTC; "
+            "create a new one on the API keys page."
+        )
     if not key.user.is_active:
         raise ApiKeyRejected("The account this API key belongs to is disabled.")
     if not can_manage_api_keys(key.user):
@@ -185,4 +279,4 @@ def api_key_authenticate(raw_key: str) -> User:
         ApiKey.objects.filter(pk=key.pk).exclude(last_used_at__gt=now - resolution).update(
             last_used_at=now
         )
-    return key.user
+    return key

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fitnesscrm.accounts import views, views_security
+from fitnesscrm.core.ratelimit import limit_password_reset
 
 app_name = "accounts"
 
@@ -15,7 +16,11 @@ urlpatterns = [
     path("security/", views_security.security_settings, name="security"),
     path("users/<int:user_id>/unlock/", views_security.unlock, name="unlock"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
-    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "password/reset/",
+        limit_password_reset(views.PasswordResetView.as_view()),
+        name="password-reset",
+    ),
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path(
         "password/reset/<uidb64>/<token>/",

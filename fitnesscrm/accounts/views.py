@@ -152,10 +152,16 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             key, new_key = services.api_key_create(
-                user=request.user, name=form.cleaned_data["name"]
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.scopes(),
+                expires_at=form.expires_at(),
             )
         except ApplicationError as exc:
-            form.add_error("name", exc.message)
+            field = exc.errors[0].get("field") if exc.errors else "name"
+            form.add_error(
+                {"scopes": None, "expires_at": "expires_on"}.get(field, "name"), exc.message
+            )
         else:
             messages.success(request, f"API key “{key.name}” created. Copy it now.")
             form = ApiKeyCreateForm()

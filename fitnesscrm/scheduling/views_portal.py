@@ -22,6 +22,7 @@ from fitnesscrm.clients.selectors import client_of_user
 from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.forms_rendering import StyledFormMixin
 from fitnesscrm.core.permissions import role_required
+from fitnesscrm.core.ratelimit import limit_booking_page
 from fitnesscrm.core.roles import Role
 from fitnesscrm.scheduling import availability, selectors, services
 from fitnesscrm.scheduling.models import (
@@ -166,6 +167,7 @@ def timetable(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.CLIENT)
+@limit_booking_page
 def class_book(request: HttpRequest) -> HttpResponse:
     """Book a seat in a class, or a place on its waitlist when it is full."""
     try:
@@ -326,6 +328,7 @@ def trainer_slots(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.CLIENT)
+@limit_booking_page
 def trainer_book(request: HttpRequest) -> HttpResponse:
     try:
         trainer = availability.self_booking_trainer_get(

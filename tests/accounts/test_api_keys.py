@@ -11,6 +11,8 @@ from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.core.roles import Role
 
 KEYS_URL = "/account/api-keys/"
+# What the page's form sends for a key that may read clients and nothing else.
+SOME_ACCESS = {"scope_clients": "read"}
 
 
 def revoke_url(key: ApiKey) -> str:
@@ -28,7 +30,7 @@ def everything_stored() -> str:
 def test_a_staff_user_creates_a_key_and_sees_it_exactly_once(trainer, login):
     client = login(trainer)
 
-    created = client.post(KEYS_URL, {"name": "Zapier"})
+    created = client.post(KEYS_URL, {"name": "Zapier", **SOME_ACCESS})
 
     assert created.status_code == 200
     raw = created.context["new_key"]
@@ -47,7 +49,7 @@ def test_a_staff_user_creates_a_key_and_sees_it_exactly_once(trainer, login):
 
 
 def test_only_a_sha256_hash_of_the_key_is_stored(manager, login):
-    created = login(manager).post(KEYS_URL, {"name": "Reporting"})
+    created = login(manager).post(KEYS_URL, {"name": "Reporting", **SOME_ACCESS})
     raw = created.context["new_key"]
     secret = raw.split("_", 2)[2]
 
@@ -59,7 +61,7 @@ def test_only_a_sha256_hash_of_the_key_is_stored(manager, login):
 
 
 def test_creating_a_key_is_audited_without_the_key(front_desk, login):
-    created = login(front_desk).post(KEYS_URL, {"name": "Desk tablet"})
+    created = login(front_desk).post(KEYS_URL, {"name": "Desk tablet", **SOME_ACCESS})
 
     entry = AuditEntry.objects.get(action="apikey.create")
     assert entry.actor == front_desk
@@ -68,7 +70,7 @@ def test_creating_a_key_is_audited_without_the_key(front_desk, login):
 
 
 def test_an_empty_name_shows_the_form_again_with_the_message_at_the_field(trainer, login):
-    response = login(trainer).post(KEYS_URL, {"name": "   "})
+    response = login(trainer).post(KEYS_URL, {"name": "   ", **SOME_ACCESS})
 
     assert response.status_code == 400
     body = response.content.decode()
@@ -79,7 +81,7 @@ def test_an_empty_name_shows_the_form_again_with_the_message_at_the_field(traine
 
 
 def test_a_name_over_100_characters_shows_the_message_at_the_field(trainer, login):
-    response = login(trainer).post(KEYS_URL, {"name": "x" * 101})
+    response = login(trainer).post(KEYS_URL, {"name": "x" * 101, **SOME_ACCESS})
 
     assert response.status_code == 400
     assert 'id="id_name_error"' in response.content.decode()
@@ -155,7 +157,7 @@ def test_a_client_is_refused_the_api_keys_page(who, request, login, trainer, mak
     client = login(user)
 
     assert client.get(KEYS_URL).status_code == 403
-    assert client.post(KEYS_URL, {"name": "Sneaky"}).status_code == 403
+    assert client.post(KEYS_URL, {"name": "Sneaky", **SOME_ACCESS}).status_code == 403
     assert client.post(revoke_url(key)).status_code == 403
     assert ApiKey.objects.filter(user=user).count() == 0
     key.refresh_from_db()

@@ -9,6 +9,7 @@ from fitnesscrm.clients.selectors import client_get, client_of_user
 from fitnesscrm.core.api_helpers import PageParams, fields_renamed, invalid, missing, page
 from fitnesscrm.core.errors import Forbidden, NotFound
 from fitnesscrm.core.idempotency import HEADER, idempotent
+from fitnesscrm.core.ratelimit import limit_booking_api
 from fitnesscrm.scheduling import selectors, services
 from fitnesscrm.scheduling.api.common import (
     BookingCreatedOut,
@@ -60,6 +61,7 @@ def _client(user, client_id: int | None):
     response={201: BookingCreatedOut},
     summary="Book a client into a session (or onto its waitlist)",
 )
+@limit_booking_api
 def booking_create(
     request,
     payload: BookingIn,

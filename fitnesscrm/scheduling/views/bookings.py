@@ -10,6 +10,7 @@ from fitnesscrm.clients import selectors as client_selectors
 from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.pages import refuse
 from fitnesscrm.core.permissions import role_required
+from fitnesscrm.core.ratelimit import limit_booking_page
 from fitnesscrm.scheduling import selectors, services
 from fitnesscrm.scheduling.forms import BookClientForm, apply_errors
 from fitnesscrm.scheduling.models import BookingStatus
@@ -30,6 +31,7 @@ ATTENDANCE_NOTES = {
 
 @require_POST
 @role_required(*STAFF)
+@limit_booking_page
 def booking_add(request: HttpRequest, session_id: int) -> HttpResponse:
     session = session_or_404(request, session_id)
     require_manager_of(request, session)
