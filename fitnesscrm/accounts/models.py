@@ -117,3 +117,7 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# A user's signed-in sessions (their own module, so that it can grow on its own).
+from fitnesscrm.accounts.user_sessions import UserSession  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fitnesscrm.accounts import views
+from fitnesscrm.accounts import views, views_sessions
 
 app_name = "accounts"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     ),
     path("api-keys/", views.api_keys, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path("sessions/", views_sessions.session_list, name="sessions"),
+    path("sessions/<int:session_id>/end/", views_sessions.session_end, name="session-end"),
+    path("sessions/end-others/", views_sessions.sessions_end_others, name="sessions-end-others"),
 ]

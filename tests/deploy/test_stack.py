@@ -377,8 +377,11 @@ def test_a_sign_in_with_csrf_works_behind_the_proxy(stack):
     assert url == f"{stack.origin}/owner/"
     assert "Sign out" in page
     cookies = {cookie.name: cookie for cookie in jar}
-    assert cookies["sessionid"].secure
-    assert cookies["csrftoken"].secure
+    # Over HTTPS the cookies carry the __Host- prefix: Secure, Path=/ and no Domain.
+    for name in ("__Host-sessionid", "__Host-csrftoken"):
+        assert cookies[name].secure
+        assert cookies[name].path == "/"
+        assert not cookies[name].domain_specified
     with opener.open(f"{stack.origin}/clients/", timeout=10) as response:
         assert response.status == 200
         assert "Sign out" in response.read().decode()
