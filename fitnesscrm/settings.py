@@ -155,6 +155,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "fitnesscrm.core.middleware.RequestContextMiddleware",
+    "fitnesscrm.core.security_headers.SecurityHeadersMiddleware",
     "fitnesscrm.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -165,6 +166,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "fitnesscrm.accounts.middleware.TwoFactorEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "fitnesscrm.accounts.session_tracking.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -383,7 +385,18 @@ CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# The longest a sign-in lasts, however active (enforced from the sign-in time).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# A session with no request for this long ends: shorter for staff, who see everyone's
+# records, than for clients, who see their own (accounts/session_tracking.py).
+SESSION_IDLE_TIMEOUT_STAFF = env_int("SESSION_IDLE_TIMEOUT_STAFF", 60 * 60)
+SESSION_IDLE_TIMEOUT_CLIENT = env_int("SESSION_IDLE_TIMEOUT_CLIENT", 8 * 60 * 60)
+# Over HTTPS the cookies carry the __Host- prefix: browsers then accept them only with
+# Secure, Path=/ and no Domain, so no other host or plain-HTTP page can set them.
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False
@@ -395,6 +408,30 @@ if env_bool("BEHIND_PROXY", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# Browser features the app never uses, turned off for its pages and anything they embed
+# (core/security_headers.py).
+SECURE_PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "fitnesscrm.core.views.csrf_failure"
 

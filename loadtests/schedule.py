@@ -58,7 +58,8 @@ def _sign_in(user: FastHttpUser, email: str, password: str) -> str:
             response.failure(f"sign-in refused ({response.status_code})")
             raise StopUser
     for cookie in user.client.cookiejar:
-        if cookie.name == "csrftoken":
+        # "csrftoken", or "__Host-csrftoken" over HTTPS.
+        if cookie.name.endswith("csrftoken"):
             return cookie.value
     return token.group(1)
 

@@ -33,7 +33,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
-from fitnesscrm.accounts.models import ApiKey, User
+from fitnesscrm.accounts.models import ApiKey, User, UserSession
 from fitnesscrm.billing.models import (
     CreditNote,
     Invoice,
@@ -263,6 +263,15 @@ MANAGEMENT = (200, 200, 403, 403, 403, 403, 403, L)
 DESK = (200, 200, 403, 403, 200, 403, 403, L)
 
 
+def _trainers_session(world: World) -> UserSession:
+    """A session of `trainer` on another device (no store entry: only the row is ended)."""
+    session, _ = UserSession.objects.get_or_create(
+        session_key="matrix0trainer0phone0session0key0000000",
+        defaults={"user": world.users["trainer"], "user_agent": "iPhone Safari/604.1"},
+    )
+    return session
+
+
 def _member(world: World) -> dict:
     return {"client_id": world.member.pk}
 
@@ -483,6 +492,14 @@ PAGES: dict[str, Page] = {
         post=_answers(302, 403, 403, 403, 403, 403, 403, L),
         ids=lambda world: {"user_id": world.users["trainer"].pk},
     ),
+    # Everyone signed in sees their own sessions; the session to end is the trainer's.
+    "accounts:sessions": Page(get=_answers(*[200] * 7, L), post=every(405)),
+    "accounts:session-end": Page(
+        get=every(405),
+        post=_answers(404, 404, 302, 404, 404, 404, 404, L),
+        ids=lambda world: {"session_id": _trainers_session(world).pk},
+    ),
+    "accounts:sessions-end-others": Page(get=every(405), post=_answers(*[302] * 7, L)),
     "audit-log": Page(get=_answers(*MANAGEMENT), post=every(405)),
     # --- Clients: export and import
     "clients-io:export": Page(get=_answers(*STAFF), post=every(405)),
@@ -1238,6 +1255,9 @@ NOT_STAFF_PAGES = {
     "accounts:password-reset-done",
     "accounts:password-reset-confirm",
     "accounts:password-reset-complete",
+    "accounts:sessions",
+    "accounts:session-end",
+    "accounts:sessions-end-others",
     "clients:photo",
     "clients:portal-profile",
     "feeds:feed",

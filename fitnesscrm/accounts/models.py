@@ -262,3 +262,7 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+# A user's signed-in sessions (their own module, so that it can grow on its own).
+from fitnesscrm.accounts.user_sessions import UserSession  # noqa: E402,F401

@@ -28,3 +28,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         object_label=email[:200],
         changes={"reason": kwargs.get("reason", "invalid credentials")},
     )
+
+
+# Signed-in sessions: listed and ended from the account menu, ended on password changes.
+from fitnesscrm.accounts import session_tracking  # noqa: E402,F401

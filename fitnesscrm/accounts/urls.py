@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fitnesscrm.accounts import views, views_security
+from fitnesscrm.accounts import views, views_security, views_sessions
 from fitnesscrm.core.ratelimit import limit_password_reset
 
 app_name = "accounts"
@@ -34,4 +34,7 @@ urlpatterns = [
     ),
     path("api-keys/", views.api_keys, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api-key-revoke"),
+    path("sessions/", views_sessions.session_list, name="sessions"),
+    path("sessions/<int:session_id>/end/", views_sessions.session_end, name="session-end"),
+    path("sessions/end-others/", views_sessions.sessions_end_others, name="sessions-end-others"),
 ]

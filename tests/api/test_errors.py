@@ -4,6 +4,7 @@ import json
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -247,7 +248,7 @@ def _session_client_with_csrf_cookie(user) -> tuple[Client, str]:
     client.force_login(user)
     # The docs page, like every page with a form, hands the browser its CSRF cookie.
     assert client.get("/api/v1/docs").status_code == 200
-    return client, client.cookies["csrftoken"].value
+    return client, client.cookies[settings.CSRF_COOKIE_NAME].value
 
 
 def test_a_session_post_without_the_csrf_token_is_refused_403(owner):

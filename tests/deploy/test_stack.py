@@ -353,6 +353,10 @@ def test_the_app_answers_through_nginx_with_its_security_headers_once(stack):
     assert headers.get_all("X-Frame-Options") == ["DENY"]
     assert len(headers.get_all("Content-Security-Policy")) == 1
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert len(headers.get_all("Permissions-Policy")) == 1
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert headers.get_all("Cross-Origin-Resource-Policy") == ["same-origin"]
+    assert "no-store" in headers["Cache-Control"]
     assert headers["Server"] == "nginx"  # no version, and not gunicorn's
 
 
@@ -377,8 +381,11 @@ def test_a_sign_in_with_csrf_works_behind_the_proxy(stack):
     assert url == f"{stack.origin}/owner/"
     assert "Sign out" in page
     cookies = {cookie.name: cookie for cookie in jar}
-    assert cookies["sessionid"].secure
-    assert cookies["csrftoken"].secure
+    # Over HTTPS the cookies carry the __Host- prefix: Secure, Path=/ and no Domain.
+    for name in ("__Host-sessionid", "__Host-csrftoken"):
+        assert cookies[name].secure
+        assert cookies[name].path == "/"
+        assert not cookies[name].domain_specified
     with opener.open(f"{stack.origin}/clients/", timeout=10) as response:
         assert response.status == 200
         assert "Sign out" in response.read().decode()
@@ -409,6 +416,7 @@ def test_static_files_come_from_nginx_with_long_cache_headers(stack):
     assert "X-Request-ID" not in headers  # nginx's answer: the app never saw it
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "camera=()" in headers["Permissions-Policy"]
 
     unhashed = re.sub(r"\.[0-9a-f]{12}\.css$", ".css", stylesheet)
     status, headers, _ = stack.request("GET", unhashed)

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sentry_sdk
+from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -21,6 +22,7 @@ from tests.factories import MemberFactory, give_health_consent
 NAME = ("Griselda", "Marchbanks")
 EMAIL = "griselda.marchbanks@example.test"
 HEALTH = "HEALTH-MARKER type 1 diabetes"
+SESSION = settings.SESSION_COOKIE_NAME
 
 
 class _Collector(BaseHTTPRequestHandler):
@@ -102,7 +104,7 @@ def test_an_error_arrives_without_the_clients_name_email_or_health_data(
             reverse("clients:detail", args=[member.pk]),
             {"q": EMAIL},
             HTTP_X_REQUEST_ID="req-sentry-0001",
-            HTTP_COOKIE=f"sessionid={browser.cookies['sessionid'].value}; note={NAME[1]}",
+            HTTP_COOKIE=f"{SESSION}={browser.cookies[SESSION].value}; note={NAME[1]}",
         )
         .environ
     )

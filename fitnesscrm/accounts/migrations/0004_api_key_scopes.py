@@ -16,7 +16,7 @@ def give_existing_keys_full_access(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_two_factor_and_lockout"),
+        ("accounts", "0003_user_sessions"),
     ]
 
     operations = [

@@ -113,7 +113,8 @@ def client_photo(request: HttpRequest, client_id: int) -> HttpResponse:
         raise Http404("No photo.") from exc
     content_type = mimetypes.guess_type(client.photo.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
+    # Personal data: kept in no cache, the browser's included.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
