@@ -179,7 +179,7 @@ def request_create(
     ).first()
     if open_same is not None:
         raise Conflict(
-            f"There is already an open {open_same.get_kind_display().lower()} request "
+            f"There is already an open {open_same.kind} request "
             f"(due {timezone.localtime(open_same.due_at):%-d %B %Y}).",
             code="request_open",
         )
