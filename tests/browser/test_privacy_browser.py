@@ -36,7 +36,7 @@ def test_a_client_downloads_their_data_from_the_portal(
     download = downloading.value
 
     assert download.suggested_filename.startswith(f"personal-data-client-{member.pk}-")
-    archive = zipfile.ZipFile(io.BytesIO(open(download.path(), "rb").read()))
+    archive = zipfile.ZipFile(io.BytesIO(download.path().read_bytes()))
     document = json.loads(archive.read("export.json"))
     assert document["profile"][0]["email"] == "cleo.member@example.test"
     assert DataExport.objects.get().downloaded_at is not None
