@@ -21,8 +21,10 @@ holds no personal data. The audit entry does the same.
 """
 
 import re
+from importlib import import_module
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
@@ -137,7 +139,10 @@ def _end_login(user, pseudonym: str, client_id: int) -> dict[str, int]:
         for s in Session.objects.filter(expire_date__gt=timezone.now())
         if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)
     ]
-    Session.objects.filter(pk__in=sessions).delete()
+    # Through the session engine, so that a cached copy (cached_db with Redis) goes too.
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in sessions:
+        store(session_key=key).delete()
     AuditEntry.objects.filter(actor=user).update(actor_label=pseudonym)
     user.email = f"erased-client-{client_id}@erased.invalid"
     user.full_name = pseudonym

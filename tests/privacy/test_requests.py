@@ -184,3 +184,33 @@ def test_the_api_closes_a_request(owner, client):
 
     assert response.status_code == 200
     assert response.json()["status"] == "done" and response.json()["handled_by_id"] == owner.pk
+
+
+def test_the_client_privacy_page_reads_a_fixed_number_of_queries(
+    owner, client, django_assert_max_num_queries
+):
+    from fitnesscrm.clients.models import ConsentKind, ConsentMethod, ConsentRecord
+
+    member = MemberFactory()
+
+    def add(n):
+        for _ in range(n):
+            ConsentRecord.objects.create(
+                client=member,
+                kind=ConsentKind.SMS_MARKETING,
+                granted=True,
+                method=ConsentMethod.IN_PERSON,
+                recorded_by=owner,
+            )
+            DataSubjectRequest.objects.create(
+                client=member, kind="objection", received_at=timezone.now(), status="done"
+            )
+
+    client.force_login(owner)
+    add(2)
+    with django_assert_max_num_queries(15) as few:
+        client.get(reverse("privacy:client", args=[member.pk]))
+    add(15)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("privacy:client", args=[member.pk]))
+    assert response.content.decode().count("News and offers by text message") == 17
