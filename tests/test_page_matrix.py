@@ -1233,6 +1233,7 @@ PAGES: dict[str, Page] = {
     ),
     "privacy:client": Page(get=_answers(*MANAGEMENT), post=every(405), ids=_member),
     "privacy:export": Page(get=every(405), post=_answers(*SETUP_DONE), ids=_member),
+    "privacy:consent": Page(get=every(405), post=_answers(*SETUP_FORM), ids=_member),
     "privacy:export-download": Page(
         get=_answers(*MANAGEMENT), post=every(405), ids=_member_export, prepare=give_export
     ),

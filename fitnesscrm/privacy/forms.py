@@ -1,5 +1,6 @@
 from django import forms
 
+from fitnesscrm.clients.models import ConsentKind, ConsentMethod
 from fitnesscrm.core.forms_rendering import StyledFormMixin
 from fitnesscrm.privacy.models import RequestKind
 
@@ -34,5 +35,27 @@ class PortalRequestForm(StyledFormMixin, forms.Form):
             (RequestKind.ERASURE, "Erase my personal data"),
             (RequestKind.RECTIFICATION, "Correct my personal data"),
             (RequestKind.OBJECTION, "Stop using my data for some purpose"),
+        ],
+    )
+
+
+class MarketingConsentForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="Consent",
+        choices=[
+            (ConsentKind.EMAIL_MARKETING, ConsentKind.EMAIL_MARKETING.label),
+            (ConsentKind.SMS_MARKETING, ConsentKind.SMS_MARKETING.label),
+        ],
+    )
+    granted = forms.TypedChoiceField(
+        label="Decision",
+        choices=[("yes", "Given"), ("no", "Withdrawn")],
+        coerce=lambda value: value == "yes",
+    )
+    method = forms.ChoiceField(
+        label="How",
+        choices=[
+            (ConsentMethod.IN_PERSON, ConsentMethod.IN_PERSON.label),
+            (ConsentMethod.WRITTEN, ConsentMethod.WRITTEN.label),
         ],
     )

@@ -15,7 +15,12 @@ from fitnesscrm.core.permissions import role_of, role_required
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, Role
 from fitnesscrm.privacy import selectors, services
 from fitnesscrm.privacy.download import export_response
-from fitnesscrm.privacy.forms import EraseForm, PortalRequestForm, RequestForm
+from fitnesscrm.privacy.forms import (
+    EraseForm,
+    MarketingConsentForm,
+    PortalRequestForm,
+    RequestForm,
+)
 from fitnesscrm.privacy.models import RequestStatus
 
 MANAGEMENT = tuple(MANAGEMENT_ROLES)
@@ -38,10 +43,7 @@ def _download(request, export_id, client_id=None):
     return export_response(record)
 
 
-@require_GET
-@role_required(*MANAGEMENT)
-def client_privacy(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = _client(request, client_id)
+def _client_page(request, client, consent_form=None, status=200) -> HttpResponse:
     return render(
         request,
         "privacy/client.html",
@@ -51,9 +53,37 @@ def client_privacy(request: HttpRequest, client_id: int) -> HttpResponse:
             "exports": selectors.exports_of(user=request.user, client=client)[:10],
             "requests": client.data_requests.select_related("handled_by").order_by("-received_at"),
             "may_erase": role_of(request.user) == Role.OWNER,
+            "consent_form": consent_form or MarketingConsentForm(),
             "now": timezone.now(),
         },
+        status=status,
     )
+
+
+@require_GET
+@role_required(*MANAGEMENT)
+def client_privacy(request: HttpRequest, client_id: int) -> HttpResponse:
+    return _client_page(request, _client(request, client_id))
+
+
+@require_POST
+@role_required(*MANAGEMENT)
+def consent_record(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Record a marketing consent given or withdrawn in person or on a signed form."""
+    client = _client(request, client_id)
+    form = MarketingConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.marketing_consent_record(
+                actor=request.user, client=client, **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            refuse(exc)
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "The consent was recorded.")
+            return redirect("privacy:client", client_id=client.pk)
+    return _client_page(request, client, consent_form=form, status=400)
 
 
 @require_POST

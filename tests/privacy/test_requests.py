@@ -186,6 +186,12 @@ def test_the_api_closes_a_request(owner, client):
     assert response.json()["status"] == "done" and response.json()["handled_by_id"] == owner.pk
 
 
+def _history(response) -> str:
+    body = response.content.decode()
+    start = body.index('data-testid="consent-history"')
+    return body[start : body.index("</section>", start)]
+
+
 def test_the_client_privacy_page_reads_a_fixed_number_of_queries(
     owner, client, django_assert_max_num_queries
 ):
@@ -213,4 +219,41 @@ def test_the_client_privacy_page_reads_a_fixed_number_of_queries(
     add(15)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("privacy:client", args=[member.pk]))
-    assert response.content.decode().count("News and offers by text message") == 17
+    assert _history(response).count("News and offers by text message") == 17
+
+
+def test_staff_record_a_marketing_consent_and_see_its_history(manager, client):
+    from fitnesscrm.clients.models import ConsentRecord
+
+    member = MemberFactory()
+    client.force_login(manager)
+    url = reverse("privacy:consent", args=[member.pk])
+
+    client.post(url, {"kind": "sms_marketing", "granted": "yes", "method": "written"})
+    response = client.post(
+        url, {"kind": "sms_marketing", "granted": "no", "method": "in_person"}, follow=True
+    )
+
+    body = _history(response)
+    assert body.count("News and offers by text message") == 2
+    assert "withdrawn" in body and "given" in body
+    member.refresh_from_db()
+    assert member.sms_consent is False and member.sms_consent_at is not None
+    assert list(
+        ConsentRecord.objects.filter(client=member).values_list("granted", "recorded_by")
+    ) == [(False, manager.pk), (True, manager.pk)]
+
+
+def test_a_marketing_consent_without_a_method_is_shown_again_and_stores_nothing(manager, client):
+    from fitnesscrm.clients.models import ConsentRecord
+
+    member = MemberFactory()
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("privacy:consent", args=[member.pk]), {"kind": "email_marketing", "granted": "yes"}
+    )
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not ConsentRecord.objects.exists()
