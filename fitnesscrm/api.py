@@ -146,5 +146,6 @@ api.add_router("", "fitnesscrm.scheduling.api.router")
 api.add_router("", "fitnesscrm.billing.api.router")
 api.add_router("", "fitnesscrm.training.api.router")
 api.add_router("", "fitnesscrm.progress.api.router")
+api.add_router("", "fitnesscrm.privacy.api.router")
 # Every operation belongs to an area, which an API key's scopes must cover.
 api.add_decorator(mark_api_area, mode="view")

@@ -69,4 +69,10 @@ PERIODIC_JOBS: tuple[Periodic, ...] = (
         every=timedelta(days=1),
         description="Mark goals reached by new lifts or workouts achieved, overdue ones missed.",
     ),
+    Periodic(
+        "privacy.retention",
+        "fitnesscrm.privacy.tasks.privacy_retention",
+        every=timedelta(days=1),
+        description="Erase inactive leads, delete old audit entries and expired data exports.",
+    ),
 )

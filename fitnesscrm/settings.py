@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "fitnesscrm.billing",
     "fitnesscrm.training",
     "fitnesscrm.progress",
+    "fitnesscrm.privacy",
     "fitnesscrm.analytics",
     "fitnesscrm.ops",
 ]
@@ -374,6 +375,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Days a client import's uploaded file, first rows and row problems are kept after it
 # ended or was left unfinished (`fitnesscrm imports_cleanup` deletes them).
 CLIENT_IMPORT_RETENTION_DAYS = env_int("CLIENT_IMPORT_RETENTION_DAYS", 7)
+# Privacy (fitnesscrm/privacy): days a client's data export stays downloadable; days
+# without activity after which a lead is erased; days audit entries are kept (6 years).
+PRIVACY_EXPORT_DAYS = env_int("PRIVACY_EXPORT_DAYS", 7)
+PRIVACY_LEAD_RETENTION_DAYS = env_int("PRIVACY_LEAD_RETENTION_DAYS", 730)
+PRIVACY_AUDIT_RETENTION_DAYS = env_int("PRIVACY_AUDIT_RETENTION_DAYS", 2190)
 
 # --- Security -------------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ urlpatterns = [
     path("progress/photos/", include("fitnesscrm.progress.urls_photos")),
     path("progress/", include("fitnesscrm.progress.urls")),
     path("portal/progress/", include("fitnesscrm.progress.urls_portal")),
+    path("privacy/", include("fitnesscrm.privacy.urls")),
+    path("portal/privacy/", include("fitnesscrm.privacy.urls_portal")),
     path("health/live", ops_views.live, name="health-live"),
     path("health/ready", ops_views.ready, name="health-ready"),
     path("metrics", metrics_view, name="metrics"),

@@ -400,6 +400,36 @@ def _photo_upload(world: World) -> dict:
     return {"file": upload, "pose": "side", "taken_on": in_days(0).date().isoformat()}
 
 
+def give_data_request(world: World) -> None:
+    from fitnesscrm.privacy.models import DataSubjectRequest
+
+    DataSubjectRequest.objects.create(
+        client=world.member, kind="access", received_at=world.member.created_at
+    )
+
+
+def _data_request(world: World) -> dict:
+    from fitnesscrm.privacy.models import DataSubjectRequest
+
+    return {"request_id": DataSubjectRequest.objects.get(client=world.member).pk}
+
+
+def give_export(world: World) -> None:
+    from fitnesscrm.privacy.services import export_create
+
+    export_create(actor=world.users["owner"], client=world.member)
+
+
+def _export(world: World) -> dict:
+    from fitnesscrm.privacy.models import DataExport
+
+    return {"export_id": DataExport.objects.get(client=world.member).pk}
+
+
+def _member_export(world: World) -> dict:
+    return {**_member(world), **_export(world)}
+
+
 def give_progress_records(world: World) -> None:
     """The stranger's records carry the stranger's health marker, to be found nowhere else."""
     world.progress = give_progress(
@@ -1234,6 +1264,36 @@ PAGES: dict[str, Page] = {
         ids=_own_goal,
         prepare=give_progress_records,
     ),
+    # --- Privacy (privacy/views.py): owners and managers; erasure the owner only. A POST
+    # without data shows the form again; the export and the request asked about are the
+    # member's.
+    "privacy:requests": Page(get=_answers(*MANAGEMENT), post=_answers(*SETUP_FORM)),
+    "privacy:request-close": Page(
+        get=every(405), post=_answers(*SETUP_DONE), ids=_data_request, prepare=give_data_request
+    ),
+    "privacy:client": Page(get=_answers(*MANAGEMENT), post=every(405), ids=_member),
+    "privacy:export": Page(get=every(405), post=_answers(*SETUP_DONE), ids=_member),
+    "privacy:consent": Page(get=every(405), post=_answers(*SETUP_FORM), ids=_member),
+    "privacy:export-download": Page(
+        get=_answers(*MANAGEMENT), post=every(405), ids=_member_export, prepare=give_export
+    ),
+    "privacy:erase": Page(
+        get=_answers(200, 403, 403, 403, 403, 403, 403, L),
+        post=_answers(400, 403, 403, 403, 403, 403, 403, L),
+        ids=_member,
+    ),
+    # The portal: each client their own data (the outsider has a record of their own, and
+    # gets 404 for the member's export).
+    "portal-privacy:index": Page(get=_answers(*PORTAL), post=every(405)),
+    "portal-privacy:export": Page(
+        get=every(405), post=_answers(403, 403, 403, 403, 403, 302, 302, L)
+    ),
+    "portal-privacy:export-download": Page(
+        get=_answers(*PORTAL_OWN), post=every(405), ids=_export, prepare=give_export
+    ),
+    "portal-privacy:request": Page(
+        get=every(405), post=_answers(403, 403, 403, 403, 403, 400, 400, L)
+    ),
     # --- Operations
     "health-live": Page(get=every(200), post=every(405)),
     "health-ready": Page(get=every(200), post=every(405)),
@@ -1306,6 +1366,10 @@ NOT_STAFF_PAGES = {
     "portal-progress:goal-add",
     "portal-progress:goal-edit",
     "portal-progress:goal-abandon",
+    "portal-privacy:index",
+    "portal-privacy:export",
+    "portal-privacy:export-download",
+    "portal-privacy:request",
     "health-live",
     "health-ready",
     "metrics",

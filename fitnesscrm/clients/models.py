@@ -481,6 +481,8 @@ class ClientImportError(models.Model):
 
 class ConsentKind(models.TextChoices):
     HEALTH_DATA = "health_data", "Health data (measurements, photos, health notes)"
+    EMAIL_MARKETING = "email_marketing", "News and offers by email"
+    SMS_MARKETING = "sms_marketing", "News and offers by text message"
 
 
 class ConsentMethod(models.TextChoices):

@@ -28,6 +28,7 @@ API_AREAS = {
     "billing": "Plans, memberships, invoices and payments",
     "training": "Exercises, programs and workouts",
     "progress": "Measurements, goals and photos",
+    "privacy": "Personal data: exports, erasure and data-subject requests",
 }
 AREA_OF_PACKAGE = {
     "fitnesscrm.accounts": "account",
@@ -37,6 +38,7 @@ AREA_OF_PACKAGE = {
     "fitnesscrm.billing": "billing",
     "fitnesscrm.training": "training",
     "fitnesscrm.progress": "progress",
+    "fitnesscrm.privacy": "privacy",
 }
 LEVELS = ("read", "write")
 ALL_SCOPES = tuple(f"{area}:{level}" for area in API_AREAS for level in LEVELS)

@@ -55,6 +55,10 @@ def account_menu(user) -> list[dict]:
     if role_of(user) in (Role.OWNER, Role.MANAGER, Role.TRAINER):
         items += _link("Working hours and time off", "availability:index", "availability")
     if manages_staff(user):
+        items += _link("Data-protection requests", "privacy:requests", "privacy-requests")
+    if role_of(user) == Role.CLIENT:
+        items += _link("My data and privacy", "portal-privacy:index", "privacy")
+    if manages_staff(user):
         items += _link("Units for measurements", "progress:settings", "progress-settings")
     if role_of(user) in STAFF_ROLES:
         items += _link("Two-factor authentication", "accounts:two-factor", "two-factor")

@@ -270,6 +270,30 @@ def _goal(gym, which: str = "goal") -> dict:
     return {"goal_id": getattr(gym.progress, which).pk}
 
 
+PRIVACY_READERS = _statuses(200, 200, 403, 403, 403, 200, 404, 401)
+PRIVACY_MANAGERS = _statuses(200, 200, 403, 403, 403, 403, 403, 401)
+
+
+def _export(gym) -> None:
+    from fitnesscrm.privacy.services import export_create
+
+    export_create(actor=gym.member.user, client=gym.member)
+
+
+def _data_request(gym) -> None:
+    from fitnesscrm.privacy.models import DataSubjectRequest
+
+    DataSubjectRequest.objects.create(
+        client=gym.member, kind="erasure", received_at=gym.member.created_at
+    )
+
+
+def _request_id(gym) -> int:
+    from fitnesscrm.privacy.models import DataSubjectRequest
+
+    return DataSubjectRequest.objects.get(client=gym.member, kind="erasure").pk
+
+
 MATRIX = [
     Row("GET", "/me", _statuses(200, 200, 200, 200, 200, 200, 200, 401)),
     Row(
@@ -664,6 +688,23 @@ MATRIX = [
     # method that does not fit the caller is 422).
     Row("POST", "/clients/{client_id}/consents", _statuses(201, 201, 201, 404, 404, 422, 404, 401),
         _member, prepare=_progress, body=lambda gym: {"granted": True, "method": "in_person"}),
+    # --- Privacy: exports and erasure of a client, the data-subject request log -------------------
+    # Owners and managers for any client, a client for themselves; erasure the owner only.
+    Row("POST", "/clients/{client_id}/export", _statuses(201, 201, 403, 403, 403, 201, 404, 401),
+        _member),
+    Row("GET", "/clients/{client_id}/export", PRIVACY_READERS, _member, prepare=_export),
+    Row("POST", "/clients/{client_id}/erase", _statuses(200, 403, 403, 403, 403, 403, 404, 401),
+        _member, body=lambda gym: {"confirmation": "ERASE"}),
+    Row("GET", "/privacy/requests", _statuses(200, 200, 403, 403, 403, 200, 200, 401),
+        prepare=_data_request, target=lambda gym: _request_id(gym),
+        sees={"owner": True, "manager": True, "client_own": True, "outsider": False}),
+    Row("POST", "/privacy/requests", _statuses(201, 201, 403, 403, 403, 201, 404, 401),
+        body=lambda gym: {"client_id": gym.member.pk, "kind": "access"}),
+    Row("GET", "/privacy/requests/{request_id}", PRIVACY_READERS,
+        lambda gym: {"request_id": _request_id(gym)}, prepare=_data_request),
+    Row("PATCH", "/privacy/requests/{request_id}", PRIVACY_MANAGERS,
+        lambda gym: {"request_id": _request_id(gym)}, prepare=_data_request,
+        body=lambda gym: {"status": "done"}),
 ]  # fmt: skip
 
 
