@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+import yaml
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
@@ -27,6 +28,7 @@ from fitnesscrm.clients.imports import files as csv_files
 from fitnesscrm.clients.models import Client, ClientImport
 from fitnesscrm.progress.models import ProgressPhoto
 from fitnesscrm.training.models import Exercise
+from tests.core.test_env_example import ROOT
 from tests.factories import EquipmentFactory, MuscleGroupFactory, build_gym, give_health_consent
 from tests.training_world import picture
 
@@ -224,6 +226,21 @@ def test_an_uploaded_csv_file_is_never_served_back(entry_world, media):
     job = ClientImport.objects.get()
 
     assert entry_world.browser.get(f"/media/{job.file.name}").status_code == 404
+
+
+def test_the_web_server_never_serves_uploaded_files_itself():
+    # Uploads reach a browser only through the app's permission-checked views: nginx has no
+    # location for them and does not even mount the volume they are kept on.
+    conf = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
+    locations = re.findall(r"location\s+[^{]*\{[^}]*\}", conf)
+    assert locations, "nginx.conf has no location blocks?"
+    assert "/var/lib/fitnesscrm" not in conf
+    for block in locations:
+        assert "media" not in block.lower() or "internal;" in block, block
+    compose = yaml.safe_load((ROOT / "deploy" / "docker-compose.prod.yml").read_text())
+    nginx_volumes = compose["services"]["nginx"].get("volumes", [])
+    assert nginx_volumes
+    assert not [v for v in nginx_volumes if "fitnesscrm" in v or v.startswith("data:")]
 
 
 # --- Every file field is reviewed -------------------------------------------------------------
