@@ -9,11 +9,19 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from fitnesscrm.core.api_auth import ActiveSessionAuth, ApiKeyAuth, limit_anonymous, mark_api_area
 from fitnesscrm.core.errors import ApplicationError, api_error_response
+from fitnesscrm.core.openapi import add_error_responses
 from fitnesscrm.core.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class FitnessCrmApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # The routers declare their success; every operation's error answers are added.
+        return add_error_responses(super().get_openapi_schema(**kwargs))
+
+
+api = FitnessCrmApi(
     title="FitnessCRM API",
     version="1",
     description=(

@@ -101,7 +101,7 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-development-key-never-used-in-production"  # noqa: S105
+        SECRET_KEY = "insecure-development-key-never-used-in-production"  # noqa: S105 - DEBUG or tests only  # nosec B105
     else:
         refuse("SECRET_KEY is not set (it is required when DEBUG is off).")
 # Earlier keys, still accepted for signatures made before a rotation (sessions, password
@@ -408,7 +408,8 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 # nginx sets X-Forwarded-Proto; trust it only when a proxy is in front.
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -439,6 +440,19 @@ SECURE_PERMISSIONS_POLICY: dict[str, list[str]] = {
     )
 }
 X_FRAME_OPTIONS = "DENY"
+
+# Warnings of `fitnesscrm check --deploy` silenced on purpose, each with its reason; any
+# other warning fails tests/core/test_env_production.py.
+DEPLOY_CHECKS_SILENCED = {
+    "security.W005": "HSTS for every subdomain is the owner's choice for their own domain.",
+    "security.W021": "The browsers' HSTS preload list is the owner's choice for their domain.",
+}
+if BEHIND_PROXY and not SECURE_SSL_REDIRECT:
+    DEPLOY_CHECKS_SILENCED["security.W008"] = (
+        "nginx redirects HTTP to HTTPS; the app's plain-HTTP port serves only the proxy "
+        "and the health probes, which a redirect would break."
+    )
+SILENCED_SYSTEM_CHECKS = list(DEPLOY_CHECKS_SILENCED)
 CSRF_FAILURE_VIEW = "fitnesscrm.core.views.csrf_failure"
 
 SECURE_CSP = {

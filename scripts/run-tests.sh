@@ -10,6 +10,9 @@ echo "== ruff: lint and format check"
 "$bin/ruff" check .
 "$bin/ruff" format --check .
 
+echo "== bandit: security lint (a '# nosec BXXX' on a line gives its reason)"
+"$bin/bandit" -c pyproject.toml -r . --quiet
+
 echo "== Django checks and migrations up to date"
 DEBUG=true "$bin/python" manage.py makemigrations --check --dry-run >/dev/null \
   || { echo "Models changed without a migration: run 'fitnesscrm makemigrations'."; exit 1; }

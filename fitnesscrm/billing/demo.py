@@ -52,7 +52,7 @@ def load_demo_billing(*, owner, desk, demo_client: Client | None) -> dict[str, i
     """Load the money once; None if it is there already."""
     if demo_billing_exists():
         return None
-    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets  # nosec B311
     currency = default_currency()
     catalog.billing_settings_update(
         actor=owner,

@@ -11,6 +11,7 @@ from pydantic import StringConstraints
 from fitnesscrm.clients import counting, selectors, services
 from fitnesscrm.clients.models import HEALTH_FIELDS, Client, LeadStage, Source
 from fitnesscrm.clients.models import Status as ClientStatus
+from fitnesscrm.core.api_helpers import MAX_OFFSET
 from fitnesscrm.core.errors import ApplicationError, NotFound
 from fitnesscrm.core.permissions import is_staff_member
 from fitnesscrm.trainers import selectors as trainer_selectors
@@ -40,7 +41,7 @@ NoteKind = Literal["note", "call", "email"]
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1 to 100).")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip.")
 
 
 def _page(queryset, params: PageParams, item, *, count=QuerySet.count) -> dict:

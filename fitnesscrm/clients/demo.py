@@ -380,7 +380,7 @@ class _Gym:
     """Builds the plans of every client, then writes them in a handful of bulk inserts."""
 
     def __init__(self, users: dict[str, User]):
-        self.rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
+        self.rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets  # nosec B311
         self.now = timezone.now()
         self.today = timezone.localdate()
         self.users = users  # by role value, plus trainer emails

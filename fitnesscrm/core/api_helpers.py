@@ -17,6 +17,8 @@ from fitnesscrm.core.errors import ApplicationError, NotFound
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
+# Past any real list, and small enough for the database's 64-bit integers.
+MAX_OFFSET = 1_000_000_000
 
 
 def text(max_length: int, min_length: int = 0):
@@ -28,7 +30,7 @@ def text(max_length: int, min_length: int = 0):
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1 to 100).")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip.")
 
 
 def page(queryset: QuerySet, params: PageParams, build: Callable[[list], list]) -> dict:

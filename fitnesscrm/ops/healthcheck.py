@@ -74,13 +74,15 @@ def _host_header(url: str) -> dict:
 def check_app(url: str, ca_file: str | None = None) -> Result:
     """The app's readiness through the URL users reach (nginx, TLS) or the app's own port."""
     target = url.rstrip("/") + "/health/ready"
+    if not target.startswith(("https://", "http://")):
+        return Result("app", CRITICAL, f"{url} is not an http:// or https:// URL")
     context = ssl.create_default_context(cafile=ca_file) if url.startswith("https") else None
     request = urllib.request.Request(  # noqa: S310 - the operator's own URL
         target, headers={**_host_header(url), "User-Agent": "fitnesscrm-health-check"}
     )
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=10, context=context) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10, context=context) as response:  # noqa: S310 - http(s) only, checked above  # nosec B310
             status = response.status
     except urllib.error.HTTPError as exc:
         status = exc.code

@@ -87,7 +87,7 @@ def load_demo_schedule(*, owner, demo_client: Client | None) -> dict[str, int] |
     """Load the timetable once; None if it is there already."""
     if demo_schedule_exists():
         return None
-    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets  # nosec B311
     now = timezone.now()
     today = timezone.localdate()
     monday = today - timedelta(days=today.weekday())

@@ -272,7 +272,8 @@ def booking_invitation(booking: Booking, *, method: str, now: datetime | None = 
     Same UID and SEQUENCE as the client's feed, so the app that has the event from
     the feed, or from an earlier email, updates it instead of adding a second one.
     """
-    assert method in (REQUEST, CANCEL), method
+    if method not in (REQUEST, CANCEL):  # a programming error: checked even under python -O
+        raise ValueError(f"Unknown calendar method: {method!r}")
     session = booking.session
     bookings = list(
         Booking.objects.filter(session_id=session.pk, client_id=booking.client_id).order_by(

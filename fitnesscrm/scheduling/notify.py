@@ -19,7 +19,8 @@ EVENTS = (BOOKED, WAITLISTED, PROMOTED, CANCELLED, SESSION_CANCELLED, RESCHEDULE
 def booking_event(booking: Booking, event: str) -> None:
     from fitnesscrm.scheduling.tasks import send_booking_email
 
-    assert event in EVENTS, event
+    if event not in EVENTS:  # a programming error: checked even under python -O
+        raise ValueError(f"Unknown booking event: {event!r}")
     send_booking_email.enqueue(booking_id=booking.pk, event=event)
 
 

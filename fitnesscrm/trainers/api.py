@@ -5,6 +5,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
+from fitnesscrm.core.api_helpers import MAX_OFFSET
 from fitnesscrm.core.permissions import is_staff_member, manages_staff
 from fitnesscrm.trainers import selectors
 from fitnesscrm.trainers.models import Trainer
@@ -72,7 +73,7 @@ class TrainerFilters(Schema):
     specialization: str | None = Field(None, max_length=60, description="An id or a name.")
     sort: Literal["name", "-name", "clients", "-clients"] = "name"
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1 to 100).")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip.")
 
 
 def _trainer_out(user):

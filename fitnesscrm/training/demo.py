@@ -277,7 +277,7 @@ def load_demo_training(*, owner, coach_user, demo_client: Client | None) -> dict
     if demo_training_exists():
         return None
     exercise_library_sync()
-    rng = random.Random(2027)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(2027)  # noqa: S311 - demo data, not secrets  # nosec B311
     templates = _build(owner, _exercises())
     today = timezone.localdate()
     start = today - timedelta(weeks=WEEKS_AGO)

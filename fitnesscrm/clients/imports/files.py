@@ -61,6 +61,15 @@ def _refuse_binary(data: bytes) -> None:
             "Save it as “CSV UTF-8” and upload that file.",
             code="not_csv",
         )
+    start = data[:512].lstrip(_UTF8_BOM + b" \t\r\n").lower()
+    if start.startswith((b"<", b"#!", b"%pdf")):
+        # A web page, SVG or XML document, a script or a PDF, whatever its name says: a
+        # spreadsheet's first cell does not start so.
+        raise _refuse(
+            "This is not a CSV file: it looks like a web page, a script or a document. "
+            "Upload a spreadsheet saved as CSV.",
+            code="not_csv",
+        )
     head = data[:65536]
     controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
     if b"\x00" in head or controls > len(head) // 100:

@@ -30,7 +30,7 @@ router = Router(tags=["Training"])
 # --- Schemas ------------------------------------------------------------------------------------
 
 
-class SetIn(Schema):
+class LoggedSetIn(Schema):
     program_set_id: int | None = Field(
         None, description="The planned set this one answers (of the day logged); null for extra."
     )
@@ -55,7 +55,7 @@ class LogIn(Schema):
     program_day_id: int | None = Field(
         None, description="A day of the client's active program; null for a workout off-plan."
     )
-    sets: list[SetIn] = Field(min_length=1, max_length=MAX_SETS)
+    sets: list[LoggedSetIn] = Field(min_length=1, max_length=MAX_SETS)
     notes: text(4000) = ""
     duration_minutes: int | None = Field(None, description="1 to 600.")
     session_rpe: Decimal | None = Field(None, description="1 to 10.")
@@ -63,7 +63,7 @@ class LogIn(Schema):
 
 class LogPut(Schema):
     performed_on: date
-    sets: list[SetIn] = Field(min_length=1, max_length=MAX_SETS)
+    sets: list[LoggedSetIn] = Field(min_length=1, max_length=MAX_SETS)
     notes: text(4000) = ""
     duration_minutes: int | None = None
     session_rpe: Decimal | None = None
@@ -73,7 +73,7 @@ class LogPatch(Schema):
     """Only the fields sent change; `sets`, when sent, replace every set of the workout."""
 
     performed_on: date | None = None
-    sets: list[SetIn] | None = Field(None, min_length=1, max_length=MAX_SETS)
+    sets: list[LoggedSetIn] | None = Field(None, min_length=1, max_length=MAX_SETS)
     notes: text(4000) | None = None
     duration_minutes: int | None = None
     session_rpe: Decimal | None = None
@@ -89,7 +89,7 @@ class ClientRef(Schema):
     full_name: str
 
 
-class SetOut(Schema):
+class LoggedSetOut(Schema):
     id: int
     position: int
     exercise: Ref
@@ -124,7 +124,7 @@ class LogOut(Schema):
     duration_minutes: int | None
     session_rpe: float | None
     notes: str
-    sets: list[SetOut]
+    sets: list[LoggedSetOut]
     created_at: str
     updated_at: str
 
@@ -157,7 +157,7 @@ class RecordPage(Schema):
     items: list[RecordOut]
 
 
-class WeekOut(Schema):
+class AdherenceWeekOut(Schema):
     index: int = Field(description="Week of the assignment, 0 = the first.")
     program_week: int
     starts_on: date
@@ -174,7 +174,7 @@ class AdherenceOut(Schema):
     planned: int = Field(description="Planned sessions over the finished weeks shown.")
     completed: int
     percent: int | None
-    weeks: list[WeekOut] = Field(description="Newest first.")
+    weeks: list[AdherenceWeekOut] = Field(description="Newest first.")
 
 
 # --- Rendering ----------------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def _program_day(client, program_day_id: int | None):
     return day
 
 
-def _specs(sets: list[SetIn], program_day) -> list[SetSpec]:
+def _specs(sets: list[LoggedSetIn], program_day) -> list[SetSpec]:
     """SetSpecs for the body's sets: exercises and planned sets looked up in two queries."""
     exercise_ids = {s.exercise_id for s in sets if s.exercise_id is not None}
     exercises = Exercise.objects.in_bulk(exercise_ids)
@@ -417,7 +417,7 @@ def workout_log_get(request, log_id: int):
     return log_out(selectors.workout_log_get(user=request.auth, log_id=log_id))
 
 
-def _update(user, log_id: int, sent: dict, sets: list[SetIn] | None) -> dict:
+def _update(user, log_id: int, sent: dict, sets: list[LoggedSetIn] | None) -> dict:
     log = selectors.workout_log_get(user=user, log_id=log_id)
     with transaction.atomic():
         specs = _specs(sets, log.program_day) if sets is not None else _existing_specs(log)

@@ -20,10 +20,10 @@ from fitnesscrm.training.api.programs_schemas import (
     DayIn,
     DayOut,
     DayPatch,
-    ExerciseIn,
-    ExercisePatch,
     ProgramDetail,
+    ProgramExerciseIn,
     ProgramExerciseOut,
+    ProgramExercisePatch,
     ProgramFilters,
     ProgramIn,
     ProgramPage,
@@ -247,7 +247,7 @@ def exercise_create(
     request,
     program_id: int,
     day_id: int,
-    payload: ExerciseIn,
+    payload: ProgramExerciseIn,
     idempotency_key: str | None = IDEMPOTENCY_HEADER,
 ):
     """At the end of the day, with `sets` (or a start that suits the exercise)."""
@@ -296,7 +296,7 @@ def _entry(program: Program, entry_id: int) -> ProgramExercise:
     response=ProgramExerciseOut,
     summary="Change, move or re-set an exercise of a program",
 )
-def exercise_patch(request, program_id: int, entry_id: int, payload: ExercisePatch):
+def exercise_patch(request, program_id: int, entry_id: int, payload: ProgramExercisePatch):
     """Superset, notes, progression; `day` and/or `position` move it; `sets` replaces its sets."""
     user = request.auth
     program = _program(request, program_id)

@@ -247,7 +247,7 @@ class DayPatch(Schema):
     notes: text(2000) | None = None
 
 
-class ExerciseIn(Schema):
+class ProgramExerciseIn(Schema):
     exercise: int = Field(description="The exercise's id (from /exercises).")
     sets: list[SetIn] | None = Field(
         None, max_length=20, description="Left out: a start that suits the exercise."
@@ -257,7 +257,7 @@ class ExerciseIn(Schema):
     progression_step: Decimal = Field(Decimal("0"), description="-50 to 50 a week.")
 
 
-class ExercisePatch(Schema):
+class ProgramExercisePatch(Schema):
     superset: str | None = Field(None, max_length=1)
     notes: text(1000) | None = None
     progression_step: Decimal | None = None

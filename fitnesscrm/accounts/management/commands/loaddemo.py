@@ -9,7 +9,7 @@ from django.db import transaction
 from fitnesscrm.accounts.models import User
 from fitnesscrm.core.roles import Role
 
-DEMO_PASSWORD = "demo-fitness-2026"  # noqa: S105 - published demo credentials
+DEMO_PASSWORD = "demo-fitness-2026"  # noqa: S105 - published demo credentials  # nosec B105
 
 DEMO_USERS = [
     (Role.OWNER, "owner@demo.fitnesscrm.test", "Olivia Owner"),

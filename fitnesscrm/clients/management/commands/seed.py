@@ -94,7 +94,7 @@ class Command(BaseCommand):
             raise CommandError("--clients and --trainers must be zero or more.")
         if not 1 <= batch <= 50_000:
             raise CommandError("--batch must be between 1 and 50000.")
-        rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+        rng = random.Random(seed)  # noqa: S311 - test data, not secrets  # nosec B311
         started = time.monotonic()
         coaches = self.add_trainers(rng, trainers)
         if not coaches:

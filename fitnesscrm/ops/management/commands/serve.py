@@ -8,7 +8,7 @@ nginx sits in front and buffers slow clients, which a sync worker must not wait 
 """
 
 import signal
-import subprocess
+import subprocess  # nosec B404 # runs our own worker and scheduler
 import sys
 
 import gunicorn.app.base
@@ -113,7 +113,7 @@ class Command(BaseCommand):
         helpers = []
         if with_worker:
             for args in (["worker", "--no-startup-delay"], ["scheduler"]):
-                process = subprocess.Popen([sys.executable, "-m", "fitnesscrm.cli", *args])  # noqa: S603
+                process = subprocess.Popen([sys.executable, "-m", "fitnesscrm.cli", *args])  # noqa: S603 - our own CLI, fixed arguments  # nosec B603
                 helpers.append(process)
                 self.stdout.write(f"Background {args[0]} started (pid {process.pid}).")
         try:

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         trainer_ids = list(trainers.order_by("pk").values_list("pk", flat=True))
         if not trainer_ids:
             raise CommandError("No active trainers: run `fitnesscrm seed --trainers M` first.")
-        rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+        rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets  # nosec B311
         zone = timezone.get_current_timezone()
         # Each trainer's seeded sessions end before anything already seeded for them.
         earliest = Session.objects.filter(trainer_id__in=trainer_ids).aggregate(m=Min("starts_at"))
