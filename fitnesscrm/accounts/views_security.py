@@ -166,7 +166,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
                 code=form.cleaned_data["code"],
             )
         except ApplicationError as exc:
-            fields = {"invalid_password": "password", "invalid_code": "code"}
+            fields = {"invalid_password": "password", "invalid_code": "code"}  # nosec B105 # field names
             form.add_error(fields.get(exc.code), exc.message)
         else:
             messages.success(request, "Two-factor authentication is off.")

@@ -95,14 +95,14 @@ def requests_list(*, user, status: str | None = RequestStatus.OPEN):
 def request_get(*, user, request_id, for_update: bool = False) -> DataSubjectRequest:
     """One request: any for management; a client reads their own (and changes none)."""
     role = role_of(user)
-    requests = DataSubjectRequest.objects.select_related("client", "handled_by")
+    asked = DataSubjectRequest.objects.select_related("client", "handled_by")
     if role == Role.CLIENT and not for_update:
-        requests = requests.filter(client__user=user)
+        asked = asked.filter(client__user=user)
     elif role not in MANAGEMENT_ROLES:
         if role is None:
             raise Forbidden("Sign in first.")
         raise Forbidden("Only owners and managers handle clients' personal data requests.")
     try:
-        return requests.get(pk=int(request_id))
+        return asked.get(pk=int(request_id))
     except (DataSubjectRequest.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound("No such request.") from exc
