@@ -25,6 +25,9 @@ export ENV_FILE=/nonexistent/.env
 export DEBUG=false HTTPS=false ALLOWED_HOSTS=127.0.0.1
 SECRET_KEY=$("$bin/python" -c 'import secrets; print(secrets.token_urlsafe(50))')
 export SECRET_KEY
+# Simulated users come from one address and a handful of accounts: the app's own rate
+# limits (docs/SECURITY_HARDENING.md) would answer 429 to most of them and measure nothing.
+export RATE_LIMITS_ENABLED=false
 # One log line per request would cost CPU that the two cores need for the app.
 export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 
