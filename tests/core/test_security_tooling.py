@@ -55,3 +55,15 @@ def test_an_unknown_booking_event_or_calendar_method_is_refused(db):
         notify.booking_event(None, "exploded")
     with pytest.raises(ValueError, match="Unknown calendar method"):
         feeds.booking_invitation(None, method="PUBLISH")
+
+
+def test_every_test_named_in_the_security_hardening_document_exists():
+    document = (ROOT / "docs" / "SECURITY_HARDENING.md").read_text()
+    named = set(re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", document))
+
+    assert len(named) >= 60
+    for path, name in named:
+        file = ROOT / path
+        assert file.is_file(), path
+        if name:
+            assert re.search(rf"^(async )?def {name}\(", file.read_text(), re.M), f"{path}::{name}"
