@@ -39,6 +39,16 @@ HEALTH_CONSENT_WORDING = (
 CONSENT_REQUIRED_MESSAGE = (
     "This client has not agreed to health data being recorded: record their consent first."
 )
+# Marketing consents: the kind, the flag on the client that the newest record sets, and
+# what the client agrees to.
+MARKETING_KINDS = {
+    ConsentKind.EMAIL_MARKETING: "email_consent",
+    ConsentKind.SMS_MARKETING: "sms_consent",
+}
+MARKETING_WORDING = {
+    ConsentKind.EMAIL_MARKETING: "I agree to receive news and offers from the gym by email.",
+    ConsentKind.SMS_MARKETING: "I agree to receive news and offers from the gym by text message.",
+}
 STAFF_METHODS = (ConsentMethod.IN_PERSON, ConsentMethod.WRITTEN)
 CLIENT_METHODS = (ConsentMethod.PORTAL, ConsentMethod.API)
 
@@ -216,3 +226,25 @@ def consent_withdraw(
         },
     )
     return record
+
+
+def marketing_changes_record(client: Client, actor, changed: dict[str, bool]) -> None:
+    """A ConsentRecord for each marketing flag (`email_consent`, `sms_consent`) that the
+    client's form or portal page just changed: the history the privacy page shows.
+
+    Staff ticking the box on the client's form record what the client told them
+    (in person); a client changes their own in the portal.
+    """
+    method = ConsentMethod.PORTAL if role_of(actor) == Role.CLIENT else ConsentMethod.IN_PERSON
+    kinds = {flag: kind for kind, flag in MARKETING_KINDS.items()}
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            client=client,
+            kind=kinds[flag],
+            granted=granted,
+            method=method,
+            wording=MARKETING_WORDING[kinds[flag]] if granted else "",
+            recorded_by=actor,
+        )
+        for flag, granted in changed.items()
+    )

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from fitnesscrm.clients import counting, selectors
+from fitnesscrm.clients import consent, counting, selectors
 from fitnesscrm.clients.models import (
     HEALTH_FIELDS,
     Assignment,
@@ -198,6 +198,11 @@ def client_create(
     if client.sms_consent:
         client.sms_consent_at = now
     _save(client)
+    consent.marketing_changes_record(
+        client,
+        actor,
+        {flag: True for flag in ("email_consent", "sms_consent") if cleaned.get(flag)},
+    )
     if tags:
         client.tags.set(_tags_named(tags))
     _timeline(client, EntryKind.SYSTEM, actor, "Record created.", status=status)
@@ -294,6 +299,15 @@ def client_update(*, actor, client: Client, tags: Iterable[str] | None = None, *
     if "sms_consent" in cleaned and cleaned["sms_consent"] != before["sms_consent"]:
         client.sms_consent_at = now
     _save(client)
+    consent.marketing_changes_record(
+        client,
+        actor,
+        {
+            flag: cleaned[flag]
+            for flag in ("email_consent", "sms_consent")
+            if flag in cleaned and cleaned[flag] != before[flag]
+        },
+    )
     changes = _audit_changes(before, cleaned)
     if tags is not None:
         old_tags = sorted(client.tags.values_list("name", flat=True))
@@ -845,6 +859,9 @@ def client_set_own_consent(*, actor, email_consent: bool, sms_consent: bool) -> 
             setattr(client, f"{flag}_at", now)
     if changes:
         client.save(update_fields=[*changes, *(f"{flag}_at" for flag in changes), "updated_at"])
+        consent.marketing_changes_record(
+            client, actor, {flag: new for flag, (_old, new) in changes.items()}
+        )
         said = ", ".join(
             f"{'email' if flag == 'email_consent' else 'SMS'} {'given' if new else 'withdrawn'}"
             for flag, (_old, new) in changes.items()

@@ -8,7 +8,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from fitnesscrm.clients.models import Client, ConsentKind, ConsentMethod, ConsentRecord
+from fitnesscrm.clients.consent import MARKETING_KINDS, MARKETING_WORDING
+from fitnesscrm.clients.models import Client, ConsentMethod, ConsentRecord
 from fitnesscrm.core.audit import audit_record
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from fitnesscrm.core.permissions import role_of
@@ -234,15 +235,6 @@ def request_update(
 
 
 # --- Marketing consent -------------------------------------------------------------------------
-
-MARKETING_KINDS = {
-    ConsentKind.EMAIL_MARKETING: "email_consent",
-    ConsentKind.SMS_MARKETING: "sms_consent",
-}
-MARKETING_WORDING = {
-    ConsentKind.EMAIL_MARKETING: "I agree to receive news and offers from the gym by email.",
-    ConsentKind.SMS_MARKETING: "I agree to receive news and offers from the gym by text message.",
-}
 
 
 @transaction.atomic
