@@ -1,5 +1,6 @@
 """A user whom the 2FA policy covers, signed in without it, may only set it up or sign out."""
 
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,9 +15,12 @@ class TwoFactorEnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest):
         # Only a session that has the flag is affected: reading it costs no query for
-        # anyone else (the session is loaded for signing in anyway).
+        # anyone else (the session is loaded for signing in anyway). Without a session
+        # cookie there is nothing to read, and reading would add `Vary: Cookie` to answers
+        # meant to be cached without one (calendar feeds).
         session = getattr(request, "session", None)
-        if session is not None and session.get(ENROL_KEY):
+        has_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
+        if session is not None and has_cookie and session.get(ENROL_KEY):
             allowed = {reverse(name) for name in ALLOWED_URL_NAMES}
             if request.path not in allowed and not request.path.startswith("/static/"):
                 if request.path.startswith("/api/"):
