@@ -166,8 +166,9 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
                 code=form.cleaned_data["code"],
             )
         except ApplicationError as exc:
-            fields = {"invalid_password": "password", "invalid_code": "code"}  # nosec B105 # field names
-            form.add_error(fields.get(exc.code), exc.message)
+            # invalid_password and invalid_code belong to their fields; the rest to the form.
+            field = exc.code.removeprefix("invalid_")
+            form.add_error(field if field in form.fields else None, exc.message)
         else:
             messages.success(request, "Two-factor authentication is off.")
             return redirect("accounts:two-factor")
