@@ -105,7 +105,11 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField("revoked", null=True, blank=True)
     # What the key may do: "<area>:read" or "<area>:write" (fitnesscrm/core/api_auth.py).
     # Only ever narrower than the user's role; empty, it can do nothing.
-    scopes = models.JSONField("scopes", default=list, blank=True)
+    # The database default (no scope) covers keys the release before this one creates
+    # during a rolling deploy: they reach nothing until remade.
+    scopes = models.JSONField(
+        "scopes", default=list, db_default=models.Value([], models.JSONField()), blank=True
+    )
     # After this moment the key is refused; empty: it never expires.
     expires_at = models.DateTimeField("expires", null=True, blank=True)
 

@@ -249,3 +249,19 @@ def test_a_key_made_by_an_expiring_key_expires_no_later(manager):
 
     assert child.status_code == 201
     assert ApiKey.objects.get(pk=child.json()["id"]).expires_at == ends
+
+
+def test_a_key_the_previous_release_inserts_without_scopes_reaches_nothing(trainer):
+    """During a rolling deploy the release before scopes still creates keys: the database
+    default gives them no scope rather than failing the insert."""
+    from django.db import connection
+
+    table = ApiKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, name, prefix, key_hash, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s)",
+            [trainer.pk, "Old release", "fcrm_oldrel", "0" * 64, timezone.now()],
+        )
+
+    assert ApiKey.objects.get(prefix="fcrm_oldrel").scopes == []

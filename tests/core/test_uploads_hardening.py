@@ -251,6 +251,9 @@ REVIEWED = {
     "clients.ClientImport.file": "CSV import: files.inspect, 10 MB, random name; never served",
     "training.Exercise.image": "exercise image: clean_image, 5 MB, random name; exercises:image",
     "progress.ProgressPhoto.image": "progress photo: clean_image, 10 MB, random name; photos:file",
+    # Not an upload: the zip the server builds of a client's data; only its owners get it.
+    "privacy.DataExport.file": "GDPR export: server-built zip, uuid4 name, expires; the "
+    "download views check who asks (tests/privacy/test_export.py)",
 }
 
 

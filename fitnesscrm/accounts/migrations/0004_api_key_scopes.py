@@ -28,7 +28,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="apikey",
             name="scopes",
-            field=models.JSONField(blank=True, default=list, verbose_name="scopes"),
+            field=models.JSONField(
+                blank=True,
+                db_default=models.Value([], models.JSONField()),
+                default=list,
+                verbose_name="scopes",
+            ),
         ),
         migrations.RunPython(give_existing_keys_full_access, migrations.RunPython.noop),
     ]
