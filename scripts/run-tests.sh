@@ -10,7 +10,7 @@ echo "== ruff: lint and format check"
 "$bin/ruff" check .
 "$bin/ruff" format --check .
 
-echo "== bandit: security lint (a '# nosec BXXX' on a line gives its reason)"
+echo "== bandit: security lint (each '# nosec B<id>' on a line gives its reason)"
 "$bin/bandit" -c pyproject.toml -r . --quiet
 
 echo "== Django checks and migrations up to date"
