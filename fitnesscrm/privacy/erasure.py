@@ -21,12 +21,9 @@ holds no personal data. The audit entry does the same.
 """
 
 import re
-from importlib import import_module
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
@@ -129,27 +126,21 @@ def _delete_files(storage, names: list[str]) -> None:
 
 
 def _end_login(user, pseudonym: str, client_id: int) -> dict[str, int]:
-    from fitnesscrm.accounts.models import ApiKey
+    from fitnesscrm.accounts.models import ApiKey, UserSession
     from fitnesscrm.core.models import AuditEntry, IdempotentRequest
 
     keys, _ = ApiKey.objects.filter(user=user).delete()
     IdempotentRequest.objects.filter(user=user).delete()
-    sessions = [
-        s.pk
-        for s in Session.objects.filter(expire_date__gt=timezone.now())
-        if str(s.get_decoded().get("_auth_user_id")) == str(user.pk)
-    ]
-    # Through the session engine, so that a cached copy (cached_db with Redis) goes too.
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    for key in sessions:
-        store(session_key=key).delete()
+    # Deactivating the account below ends every session it has (store and cache
+    # included): accounts.session_tracking listens for that save.
+    sessions = UserSession.objects.filter(user=user).count()
     AuditEntry.objects.filter(actor=user).update(actor_label=pseudonym)
     user.email = f"erased-client-{client_id}@erased.invalid"
     user.full_name = pseudonym
     user.is_active = False
     user.set_unusable_password()
     user.save(update_fields=["email", "full_name", "is_active", "password"])
-    return {"api_keys": keys, "sessions": len(sessions)}
+    return {"api_keys": keys, "sessions": sessions}
 
 
 def _blank_client(client, pseudonym: str) -> None:
