@@ -8,6 +8,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from fitnesscrm.core.api_auth import ActiveSessionAuth, ApiKeyAuth, limit_anonymous, mark_api_area
+from fitnesscrm.core.api_parser import (
+    MAX_JSON_DEPTH,
+    CheckedJsonParser,
+    JsonTooDeep,
+    UnsafeJsonText,
+)
 from fitnesscrm.core.errors import ApplicationError, api_error_response
 from fitnesscrm.core.openapi import add_error_responses
 from fitnesscrm.core.ratelimit import RateLimited
@@ -33,6 +39,7 @@ api = FitnessCrmApi(
     auth=[ApiKeyAuth(), ActiveSessionAuth()],
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=CheckedJsonParser(),
 )
 
 
@@ -86,6 +93,19 @@ def on_authentication_error(request, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     status = exc.status_code
+    cause = exc.__cause__
+    if isinstance(cause, JsonTooDeep):
+        return api_error_response(
+            400, f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.", "json_too_deep"
+        )
+    if isinstance(cause, UnsafeJsonText):
+        error = {
+            "field": cause.field,
+            "location": "body",
+            "message": cause.problem,
+            "type": "unsafe_text",
+        }
+        return api_error_response(422, cause.problem, "validation_error", [error])
     if status == 400 and str(exc).startswith("Cannot parse request body"):
         return api_error_response(400, "The request body is not valid JSON.", "malformed_json")
     if status == 403 and "CSRF" in str(exc):

@@ -10,7 +10,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFou
 from fitnesscrm.core.images import clean_image
 from fitnesscrm.core.permissions import is_staff_member, role_of, sees_all_clients
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, Role
-from fitnesscrm.core.text import InvalidPhone, normalize_phone
+from fitnesscrm.core.text import InvalidPhone, normalize_phone, text_problem
 from fitnesscrm.trainers.models import Trainer
 
 # The fields a client record can be given through client_create / client_update.
@@ -56,6 +56,9 @@ EDITABLE_FIELDS = (
     "email_consent",
     "sms_consent",
 )
+MULTI_LINE_FIELDS = {
+    field.name for field in Client._meta.fields if isinstance(field, models.TextField)
+}
 TEXT_LIMITS = {field.name: field.max_length for field in Client._meta.fields if field.max_length}
 NOTE_KINDS = (EntryKind.NOTE, EntryKind.CALL, EntryKind.EMAIL)
 
@@ -88,6 +91,10 @@ def _clean_fields(
             raise ApplicationError(f"Unknown client field {name!r}.", code="unknown_field")
         if isinstance(value, str):
             value = value.strip()
+            problem = text_problem(value, single_line=name not in MULTI_LINE_FIELDS)
+            if problem:
+                errors[name] = problem
+                continue
             limit = TEXT_LIMITS.get(name)
             if limit and len(value) > limit:
                 errors[name] = f"At most {limit} characters (this has {len(value)})."

@@ -8,6 +8,8 @@ from django.forms.renderers import TemplatesSetting
 from django.template.backends.jinja2 import Jinja2
 from django.utils.functional import cached_property
 
+from fitnesscrm.core.text import TextValidator
+
 WIDGET_TEMPLATES = "django/forms/widgets/"
 
 
@@ -54,6 +56,11 @@ class StyledFormMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            if isinstance(field, forms.CharField) and not isinstance(widget, forms.PasswordInput):
+                # A text box is one line: no line break (an email header), no
+                # right-to-left override (a disguised name), no control character.
+                multi_line = isinstance(widget, forms.Textarea)
+                field.validators.append(TextValidator(single_line=not multi_line))
 
     def full_clean(self):
         super().full_clean()

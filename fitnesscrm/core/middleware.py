@@ -1,4 +1,5 @@
-"""Request id and client address for every request; one JSON error shape under /api/."""
+"""Request id and client address for every request; one JSON error shape under /api/;
+no control characters in query strings."""
 
 import ipaddress
 import json
@@ -6,10 +7,12 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
 from fitnesscrm.core import context
 from fitnesscrm.core.errors import api_error_response, is_api_request
+from fitnesscrm.core.text import text_problem
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -133,3 +136,26 @@ def _text_detail(response: HttpResponse) -> str:
         return str(json.loads(text))
     except ValueError:
         return text
+
+
+class QueryTextMiddleware:
+    """A query string holding a control character (NUL, escape, …) is refused with 400.
+
+    Views read their filters straight from the query string; a NUL in one would reach
+    PostgreSQL, which cannot compare text with it (a server error). Forms and API
+    bodies have their own checks (core/text.py).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for key, values in request.GET.lists():
+            for text in (key, *values):
+                problem = text_problem(text, single_line=False)
+                if problem:
+                    message = f"The address of this request is not valid. {problem}"
+                    if is_api_request(request):
+                        return api_error_response(400, message, "bad_query")
+                    raise BadRequest(message)
+        return self.get_response(request)

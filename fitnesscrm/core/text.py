@@ -1,9 +1,11 @@
-"""Text helpers shared by the apps: search keys and phone numbers."""
+"""Text helpers shared by the apps: search keys, phone numbers, and what text may hold."""
 
 import unicodedata
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 
 # Letters that Unicode does not decompose into a base letter plus an accent, so
 # NFKD alone would leave "Łukasz" unfound by "lukasz" (or Turkish dotless i by "i").
@@ -53,3 +55,61 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
 
 def digits(raw: str) -> str:
     return "".join(ch for ch in raw or "" if ch.isdigit())
+
+
+# Zero-width non-joiner and joiner: part of spelling Persian, Hindi and other
+# scripts, and of emoji sequences. Every other invisible formatting character
+# (bidi overrides and isolates, zero-width space, soft hyphen, BOM) is refused
+# in single-line text: in a name or a title it only serves to disguise it.
+_JOINERS = {"\u200c", "\u200d"}
+# Tag characters spell regional flag emoji (England, Scotland, Wales).
+_TAGS = range(0xE0020, 0xE0080)
+
+
+def _describe(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {name}".strip()
+
+
+def text_problem(value: str, *, single_line: bool) -> str | None:
+    """Why this text may not be stored, or None.
+
+    Anywhere: control characters (NUL, escape, …) other than tab and line breaks,
+    and unpaired surrogates. In single-line text (names, titles, subjects, which
+    end up in email headers and lists): line breaks too, and invisible formatting
+    characters such as U+202E RIGHT-TO-LEFT OVERRIDE.
+    """
+    if value.isprintable():
+        return None
+    for ch in value:
+        category = unicodedata.category(ch)
+        if ch in "\n\r" or category in ("Zl", "Zp"):
+            if single_line:
+                return "Line breaks are not allowed here."
+        elif ch == "\t":
+            if single_line:
+                return "Tabs are not allowed here."
+        elif category == "Cc":
+            return f"Control characters are not allowed ({_describe(ch)})."
+        elif category == "Cs":
+            return f"The text holds a broken character ({_describe(ch)})."
+        elif category == "Cf" and single_line and ch not in _JOINERS and ord(ch) not in _TAGS:
+            return f"Invisible formatting characters are not allowed here ({_describe(ch)})."
+    return None
+
+
+@deconstructible
+class TextValidator:
+    """text_problem() as a form or model field validator."""
+
+    def __init__(self, *, single_line: bool = True):
+        self.single_line = single_line
+
+    def __call__(self, value) -> None:
+        if isinstance(value, str):
+            problem = text_problem(value, single_line=self.single_line)
+            if problem:
+                raise ValidationError(problem, code="unsafe_text")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TextValidator) and other.single_line == self.single_line

@@ -17,6 +17,8 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from fitnesscrm.clients.csv_io import FORMULA_PREFIXES
+
 FORMAT_VERSION = 1
 # Never exported: internal keys and derived text, no data about the client.
 SKIPPED = {"search_text", "password", "token", "key_hash", "request_hash"}
@@ -198,9 +200,9 @@ def _csv(columns: list[str], rows: list[dict]) -> str:
             if isinstance(value, list | dict):
                 value = json.dumps(value, ensure_ascii=False)
             cells.append("" if value is None else value)
-        # A cell starting with = + - @ is text, not a spreadsheet formula.
+        # A cell a spreadsheet would run as a formula is written as text.
         writer.writerow(
-            [f"'{c}" if isinstance(c, str) and c[:1] in ("=", "+", "-", "@") else c for c in cells]
+            [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_PREFIXES) else c for c in cells]
         )
     return out.getvalue()
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fitnesscrm.clients.csv_io import FORMULA_PREFIXES, excel_safe
-from fitnesscrm.clients.models import Source, Status
+from fitnesscrm.clients.models import Client, Source, Status
 from fitnesscrm.core.models import AuditEntry
 from tests.factories import AssignmentFactory, ClientFactory, TagFactory, TrainerFactory
 
@@ -46,7 +46,10 @@ def test_ordinary_cells_are_left_alone():
 
 @pytest.mark.parametrize("prefix", FORMULA_PREFIXES)
 def test_every_dangerous_prefix_is_neutralised_in_the_exported_file(login, owner, prefix):
-    ClientFactory(first_name=f'{prefix}HYPERLINK("http://evil")', last_name="Smith")
+    client = ClientFactory(first_name="Ann", last_name="Smith")
+    # Saved names can no longer start with a tab or a line break (core/stored_text.py), but
+    # a name stored before that rule still can: written in the database directly.
+    Client.objects.filter(pk=client.pk).update(first_name=f'{prefix}HYPERLINK("http://evil")')
     [row] = export(login(owner))
     assert row["First name"] == f'\'{prefix}HYPERLINK("http://evil")'
 
