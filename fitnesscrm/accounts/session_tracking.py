@@ -235,6 +235,12 @@ def _end_after_account_change(sender, instance, created=False, **kwargs):
 # --- Middleware ----------------------------------------------------------------------------
 
 
+def remember_browser(request: HttpRequest, response: HttpResponse) -> None:
+    from fitnesscrm.accounts import security_notices
+
+    security_notices.remember_browser(request, response)
+
+
 def _signed_in_by_session(request: HttpRequest) -> bool:
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return False
@@ -254,7 +260,9 @@ class SessionActivityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not _signed_in_by_session(request):
-            return self.get_response(request)
+            response = self.get_response(request)
+            remember_browser(request, response)
+            return response
         session = request.session
         now = timezone.now().timestamp()
         signed_in_at = session.setdefault(SIGNED_IN_AT, now)
@@ -275,6 +283,7 @@ class SessionActivityMiddleware:
             # The key changed (a password change): the row follows the session.
             UserSession.objects.filter(session_key=key).delete()
             self._touch(request, new_key, signed_in_at, now)
+        remember_browser(request, response)
         return response
 
     def _touch(self, request: HttpRequest, key: str, signed_in_at: float, now: float) -> None:

@@ -3,12 +3,15 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from fitnesscrm.accounts import security_notices
 from fitnesscrm.accounts.models import normalize_email
 from fitnesscrm.core.audit import audit_record
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
+    # Before this sign-in is recorded: its notice compares with the earlier ones.
+    security_notices.sign_in_check(request, user)
     audit_record(actor=user, action="auth.login", target=user)
 
 

@@ -8,7 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fitnesscrm.accounts import selectors, services, two_factor, views_security
+from fitnesscrm.accounts import (
+    security_notices,
+    selectors,
+    services,
+    two_factor,
+    views_security,
+)
 from fitnesscrm.accounts.forms import (
     ApiKeyCreateForm,
     LoginForm,
@@ -57,6 +63,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         audit_record(actor=self.request.user, action="auth.password_change", target=form.user)
+        security_notices.notify(self.request, form.user, "password_changed")
         messages.success(self.request, "Your password has been changed.")
         return response
 
@@ -90,6 +97,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         audit_record(actor=form.user, action="auth.password_reset", target=form.user)
+        security_notices.notify(self.request, form.user, "password_reset")
         return response
 
 

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fitnesscrm.accounts import throttle, two_factor
+from fitnesscrm.accounts import security_notices, throttle, two_factor
 from fitnesscrm.accounts.forms import (
     SecuritySettingsForm,
     TwoFactorAppCodeForm,
@@ -95,6 +95,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             after_login(request, user)
             if method == "recovery":
                 left = two_factor.recovery_codes_left(user)
+                security_notices.notify(request, user, "recovery_code_used", codes_left=left)
                 messages.warning(
                     request,
                     f"You signed in with a recovery code; {left} left. Each works only once: "
@@ -138,6 +139,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.message)
         else:
             request.session.pop(ENROL_KEY, None)
+            security_notices.notify(request, request.user, "two_factor_on")
             messages.success(request, "Two-factor authentication is on.")
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
     _device, secret = two_factor.enrolment_start(user=request.user)
@@ -170,6 +172,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
             field = exc.code.removeprefix("invalid_")
             form.add_error(field if field in form.fields else None, exc.message)
         else:
+            security_notices.notify(request, request.user, "two_factor_off")
             messages.success(request, "Two-factor authentication is off.")
             return redirect("accounts:two-factor")
     status = 400 if form.errors else 200
@@ -190,6 +193,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("code", exc.message)
         else:
+            security_notices.notify(request, request.user, "recovery_codes_new")
             messages.success(request, "New recovery codes made; the old ones no longer work.")
             return render(request, "accounts/recovery_codes.html", {"codes": codes})
     enrolled = two_factor.is_enrolled(request.user)

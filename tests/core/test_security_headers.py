@@ -207,7 +207,7 @@ from django.conf import settings as s
 print(json.dumps({name: getattr(s, name) for name in (
     "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_DOMAIN", "SESSION_COOKIE_PATH",
-    "CSRF_COOKIE_DOMAIN", "CSRF_COOKIE_PATH", "SECURE_HSTS_SECONDS",
+    "CSRF_COOKIE_DOMAIN", "CSRF_COOKIE_PATH", "SECURE_HSTS_SECONDS", "KNOWN_BROWSER_COOKIE_NAME",
 )}))
 """
 
@@ -232,6 +232,7 @@ def test_production_settings_use_host_prefixed_secure_cookies_and_hsts(tmp_path)
         "CSRF_COOKIE_DOMAIN": None,
         "CSRF_COOKIE_PATH": "/",
         "SECURE_HSTS_SECONDS": 31536000,
+        "KNOWN_BROWSER_COOKIE_NAME": "__Host-browser",
     }
 
 
@@ -240,6 +241,7 @@ def test_the_demo_on_plain_http_keeps_cookies_that_work_without_tls(tmp_path):
 
     assert resolved["SESSION_COOKIE_NAME"] == "sessionid"
     assert resolved["CSRF_COOKIE_NAME"] == "csrftoken"
+    assert resolved["KNOWN_BROWSER_COOKIE_NAME"] == "browser"
     assert resolved["SESSION_COOKIE_SECURE"] is False
     assert resolved["SECURE_HSTS_SECONDS"] == 0
 
