@@ -5,7 +5,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import timezone
 
-from fitnesscrm.accounts import throttle
+from fitnesscrm.accounts import security_notices, throttle
 from fitnesscrm.accounts.models import SecuritySettings, User, normalize_email
 from fitnesscrm.accounts.passwords import password_rule
 from fitnesscrm.accounts.tasks import send_password_reset_email
@@ -31,16 +31,17 @@ class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
         if not email:
             return super().clean()
         ip = throttle.current_ip()
+        known = security_notices.browser_knows(self.request, email)
         # A lock is checked before the password, the same way for every email typed, so
         # it says nothing about whether an account has this email.
-        minutes = throttle.login_lock_minutes(email=email, ip=ip)
+        minutes = throttle.login_lock_minutes(email=email, ip=ip, known_browser=known)
         if minutes is not None:
             raise forms.ValidationError(throttle.locked_message(minutes), code="locked")
         try:
             return super().clean()
         except forms.ValidationError as exc:
             throttle.login_failure_record(email=email, ip=ip)
-            minutes = throttle.login_lock_minutes(email=email, ip=ip)
+            minutes = throttle.login_lock_minutes(email=email, ip=ip, known_browser=known)
             if minutes is not None:
                 raise forms.ValidationError(
                     throttle.locked_message(minutes), code="locked"

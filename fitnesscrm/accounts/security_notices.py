@@ -7,7 +7,9 @@ address, and how to react: change the password and end the other sessions.
 
 A browser is "known" to an account when it carries the signed device cookie listing
 that account (a browser used by several people lists up to MAX_ACCOUNTS of them).
-The first sign-in of an account sends nothing: there is nothing to compare with.
+The first sign-in of an account sends nothing: there is nothing to compare with. The
+same cookie lets the owner of an account sign in while someone elsewhere has locked it
+with wrong passwords (accounts/throttle.py).
 """
 
 from datetime import datetime
@@ -21,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from fitnesscrm.accounts.models import User
+from fitnesscrm.accounts.models import User, normalize_email
 from fitnesscrm.accounts.session_tracking import device_label
 from fitnesscrm.core.middleware import client_ip
 
@@ -74,6 +76,16 @@ def _known_accounts(request: HttpRequest) -> list[int]:
     except (KeyError, signing.BadSignature, ValueError):
         return []
     return accounts
+
+
+def browser_knows(request: HttpRequest | None, email: str) -> bool:
+    """Has the account with this email signed in from this browser before?"""
+    if request is None:
+        return False
+    known = _known_accounts(request)
+    if not known:
+        return False
+    return User.objects.filter(pk__in=known, email=normalize_email(email)).exists()
 
 
 def sign_in_check(request: HttpRequest | None, user: User) -> None:

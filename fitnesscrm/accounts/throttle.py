@@ -4,6 +4,11 @@ An email is counted whether or not an account has it, so a lock tells nobody whe
 the account exists. The counts live in the database (LoginThrottle), so every app
 process sees the same lock; it ends by itself after LOGIN_LOCKOUT_SECONDS, or when an
 owner unlocks the account. API keys are not affected: they never go through here.
+
+The account's lock does not apply in a browser the account has signed in from before
+(its signed cookie, see security_notices.py): someone trying passwords elsewhere cannot
+lock the owner out of their own browser, which still counts, and is locked, by its
+address like any other.
 """
 
 import math
@@ -33,11 +38,18 @@ def _keys(email: str, ip: str | None) -> list[tuple[str, str]]:
     return keys
 
 
-def login_lock_minutes(*, email: str, ip: str | None = None) -> int | None:
-    """Minutes (rounded up) before `email` may sign in from `ip` again; None if not locked."""
+def login_lock_minutes(
+    *, email: str, ip: str | None = None, known_browser: bool = False
+) -> int | None:
+    """Minutes (rounded up) before `email` may sign in from `ip` again; None if not locked.
+
+    In a browser known to the account (`known_browser`) only the address's lock counts.
+    """
     now = timezone.now()
     query = None
     for scope, key in _keys(email, ip):
+        if known_browser and scope == ThrottleScope.ACCOUNT:
+            continue
         clause = LoginThrottle.objects.filter(scope=scope, key=key, locked_until__gt=now)
         query = clause if query is None else query | clause
     until = max((row.locked_until for row in query), default=None)

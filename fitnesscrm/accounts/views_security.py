@@ -78,14 +78,15 @@ def login_code(request: HttpRequest) -> HttpResponse:
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ip = throttle.current_ip()
-        minutes = throttle.login_lock_minutes(email=user.email, ip=ip)
+        known = security_notices.browser_knows(request, user.email)
+        minutes = throttle.login_lock_minutes(email=user.email, ip=ip, known_browser=known)
         if minutes is not None:
             return _give_up(request, throttle.locked_message(minutes))
         try:
             method = two_factor.verify(user=user, code=form.cleaned_data["code"])
         except two_factor.InvalidCode as exc:
             throttle.login_failure_record(email=user.email, ip=ip, reason="code")
-            minutes = throttle.login_lock_minutes(email=user.email, ip=ip)
+            minutes = throttle.login_lock_minutes(email=user.email, ip=ip, known_browser=known)
             if minutes is not None:
                 return _give_up(request, throttle.locked_message(minutes))
             form.add_error("code", exc.message)

@@ -133,6 +133,48 @@ def test_twenty_failures_from_one_address_lock_that_address_for_every_account(
     assert entry.object_label == CLIENT_IP
 
 
+def known_browser(user, password: str) -> Client:
+    """A browser `user` has signed in from, then signed out of (it keeps its cookie)."""
+    client = Client()
+    client.post(LOGIN_URL, {"username": user.email, "password": password}, REMOTE_ADDR=CLIENT_IP)
+    assert "_auth_user_id" in client.session
+    client.post("/account/logout/")
+    return client
+
+
+def sign_in_from(client: Client, email: str, password: str, ip: str = CLIENT_IP):
+    response = client.post(LOGIN_URL, {"username": email, "password": password}, REMOTE_ADDR=ip)
+    errors = " ".join(response.context["form"].non_field_errors()) if response.context else ""
+    return "_auth_user_id" in client.session, errors
+
+
+def test_someone_locking_the_account_elsewhere_does_not_lock_out_its_owners_browser(
+    trainer, password, clock
+):
+    own = known_browser(trainer, password)
+    fail(trainer.email, 5, ip="198.51.100.9")  # an attacker, from another address
+    assert attempt(trainer.email, password, ip="198.51.100.9") == (False, LOCKED_15)
+    assert attempt(trainer.email, password) == (False, LOCKED_15)  # a new browser
+
+    assert sign_in_from(own, trainer.email, password) == (True, "")
+
+
+def test_the_owners_browser_is_still_locked_by_its_address_and_a_forged_cookie_helps_nobody(
+    trainer, manager, password, clock, settings
+):
+    own = known_browser(trainer, password)
+    for n in range(4):
+        fail(f"guess{n}@example.test", 5)  # 20 failures from the browser's address
+    assert sign_in_from(own, trainer.email, password) == (False, LOCKED_15)
+
+    fail(manager.email, 5, ip="198.51.100.9")
+    forger = Client()
+    forger.cookies[settings.KNOWN_BROWSER_COOKIE_NAME] = f"{manager.pk}:forged"
+    assert sign_in_from(forger, manager.email, password, ip="198.51.100.10") == (False, LOCKED_15)
+    # A browser known to another account is not known to this one.
+    assert sign_in_from(own, manager.email, password, ip="198.51.100.10") == (False, LOCKED_15)
+
+
 def test_wrong_codes_at_the_second_step_count_towards_the_lock(trainer, password, clock):
     secret, _codes = enrol(trainer, clock)
     client = Client()
