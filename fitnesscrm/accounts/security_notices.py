@@ -129,7 +129,8 @@ def notify(request: HttpRequest, user: User, notice: str, **details) -> None:
     """Email `user` a security notice, from the worker, once the change is committed."""
     if not user.email:
         return
-    assert notice in NOTICES, notice
+    if notice not in NOTICES:
+        raise ValueError(f"Unknown security notice {notice!r}.")
     facts = {
         "when": timezone.now().isoformat(),
         "device": device_label(request.headers.get("User-Agent", "")),
