@@ -52,6 +52,7 @@ def assert_strict_headers(response, *, cache: str = "no-store") -> None:
     assert directives["script-src"] == ["'self'"]
     assert directives["style-src"] == ["'self'"]
     assert directives["object-src"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"]
     assert directives["frame-ancestors"] == ["'none'"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -353,6 +353,7 @@ def test_the_app_answers_through_nginx_with_its_security_headers_once(stack):
     assert headers.get_all("X-Frame-Options") == ["DENY"]
     assert len(headers.get_all("Content-Security-Policy")) == 1
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "base-uri 'none'" in headers["Content-Security-Policy"]
     assert len(headers.get_all("Permissions-Policy")) == 1
     assert "camera=()" in headers["Permissions-Policy"]
     assert headers.get_all("Cross-Origin-Resource-Policy") == ["same-origin"]
@@ -417,6 +418,11 @@ def test_static_files_come_from_nginx_with_long_cache_headers(stack):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Strict-Transport-Security"] == "max-age=31536000"
     assert "camera=()" in headers["Permissions-Policy"]
+    # nginx's own policy for what it serves: nothing runs, no <base> can redirect links.
+    assert headers["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
 
     unhashed = re.sub(r"\.[0-9a-f]{12}\.css$", ".css", stylesheet)
     status, headers, _ = stack.request("GET", unhashed)
