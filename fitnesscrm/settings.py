@@ -404,6 +404,8 @@ SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
 SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+MESSAGES_COOKIE_NAME = "__Host-messages" if HTTPS else "messages"
+MESSAGE_STORAGE = "fitnesscrm.core.messages.MessageStorage"
 # Which accounts have signed in from this browser (accounts/security_notices.py).
 KNOWN_BROWSER_COOKIE_NAME = "__Host-browser" if HTTPS else "browser"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

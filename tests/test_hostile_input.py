@@ -373,11 +373,13 @@ def test_a_forged_flash_message_is_not_shown(owner, login):
     # A message signed with the server's key, then altered: its signature no longer matches.
     signed = CookieStorage(None)._encode([Message(25, "<script>alert(1)</script>")])
     payload, signature = signed.rsplit(":", 1)
-    browser.cookies["messages"] = f"{payload}x:{signature}"
+    browser.cookies[django_settings.MESSAGES_COOKIE_NAME] = f"{payload}x:{signature}"
     response = browser.get(reverse("clients:list"))
     assert response.status_code == 200
     assert "alert(1)" not in response.content.decode()
-    browser.cookies["messages"] = '[["__json_message",0,25,"<script>alert(1)</script>"]]'
+    browser.cookies[django_settings.MESSAGES_COOKIE_NAME] = (
+        '[["__json_message",0,25,"<script>alert(1)</script>"]]'
+    )
     response = browser.get(reverse("clients:list"))
     assert "<script>alert(1)</script>" not in response.content.decode()
 

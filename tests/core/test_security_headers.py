@@ -195,6 +195,15 @@ def test_over_https_hsts_is_sent_and_the_cookies_carry_the_host_prefix(trainer, 
     assert session["httponly"] is True
     assert "sessionid" not in response.cookies
 
+    # A flash message ("You had no other sessions…") and the known-browser cookie too.
+    client.post("/account/sessions/end-others/", secure=True)
+    for name in ("__Host-messages", "__Host-browser"):
+        cookie = client.cookies[name]
+        assert cookie["secure"] is True, name
+        assert cookie["path"] == "/", name
+        assert cookie["domain"] == "", name
+    assert "messages" not in client.cookies
+
 
 def test_plain_http_gets_no_hsts(db):
     response = Client().get("/account/login/")
@@ -209,6 +218,7 @@ print(json.dumps({name: getattr(s, name) for name in (
     "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_DOMAIN", "SESSION_COOKIE_PATH",
     "CSRF_COOKIE_DOMAIN", "CSRF_COOKIE_PATH", "SECURE_HSTS_SECONDS", "KNOWN_BROWSER_COOKIE_NAME",
+    "MESSAGES_COOKIE_NAME",
 )}))
 """
 
@@ -234,6 +244,7 @@ def test_production_settings_use_host_prefixed_secure_cookies_and_hsts(tmp_path)
         "CSRF_COOKIE_PATH": "/",
         "SECURE_HSTS_SECONDS": 31536000,
         "KNOWN_BROWSER_COOKIE_NAME": "__Host-browser",
+        "MESSAGES_COOKIE_NAME": "__Host-messages",
     }
 
 
@@ -243,6 +254,7 @@ def test_the_demo_on_plain_http_keeps_cookies_that_work_without_tls(tmp_path):
     assert resolved["SESSION_COOKIE_NAME"] == "sessionid"
     assert resolved["CSRF_COOKIE_NAME"] == "csrftoken"
     assert resolved["KNOWN_BROWSER_COOKIE_NAME"] == "browser"
+    assert resolved["MESSAGES_COOKIE_NAME"] == "messages"
     assert resolved["SESSION_COOKIE_SECURE"] is False
     assert resolved["SECURE_HSTS_SECONDS"] == 0
 
