@@ -285,7 +285,11 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"staff_min_length": 12, "client_min_length": 8, "max_length": 128},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Not mostly words about the business (accounts/passwords.py lists them).
+    {"NAME": "fitnesscrm.accounts.passwords.ContextWordsValidator"},
 ]
+# More words a password may not be made of: the studio's nickname, its street, …
+PASSWORD_CONTEXT_WORDS = env_list("PASSWORD_CONTEXT_WORDS")
 
 # Sign-in protection (accounts/throttle.py): after LOGIN_ACCOUNT_FAILURE_LIMIT failures for
 # one email, or LOGIN_IP_FAILURE_LIMIT from one address, within LOGIN_FAILURE_WINDOW_SECONDS,

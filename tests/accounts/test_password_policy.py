@@ -90,6 +90,53 @@ def test_there_are_no_composition_rules(password, db):
     assert valid(password, User(email="a@example.test", role=Role.OWNER))
 
 
+# --- Words about the business ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "role"),
+    [
+        ("FitnessCRM2026!", Role.TRAINER),  # the product and a year
+        ("f1tn3ss-gym-2026", Role.OWNER),  # look-alike digits read as letters
+        ("Studio2024", Role.CLIENT),
+        ("MyGymRocks!!", Role.MANAGER),  # "myrocks!!" alone is too short for staff
+        ("gym12345678", Role.CLIENT),  # numbers alone do not make up for it
+        ("Harbourside Fitness 2026", Role.OWNER),  # the business's name (set below)
+        ("OakStreetStrong", Role.TRAINER),  # a word the operator listed
+    ],
+)
+def test_a_password_made_mostly_of_words_about_the_business_is_refused(
+    password, role, db, settings
+):
+    from fitnesscrm.billing.models import BillingSettings
+
+    settings.PASSWORD_CONTEXT_WORDS = ["Oak Street"]
+    BillingSettings.objects.update_or_create(pk=1, defaults={"business_name": "Harbourside"})
+    with pytest.raises(ValidationError, match="mostly words anyone would try for this business"):
+        validate_password(password, User(email="x@example.test", role=role))
+
+
+@pytest.mark.parametrize(
+    ("password", "role"),
+    [
+        ("correct horse battery gym", Role.TRAINER),  # the rest is long enough
+        ("MyGymRocks!!", Role.CLIENT),  # 9 characters left: enough for a client
+        (PHRASE[:40], Role.OWNER),
+    ],
+)
+def test_a_word_about_the_business_inside_a_long_enough_password_is_fine(password, role, db):
+    assert valid(password, User(email="x@example.test", role=role))
+
+
+def test_the_message_names_the_words_and_what_is_needed(db):
+    with pytest.raises(ValidationError) as refused:
+        validate_password("GymFitness2026", User(email="x@example.test", role=Role.TRAINER))
+    assert refused.value.messages == [
+        "This password is mostly words anyone would try for this business (“fitness”, “gym”): "
+        "without them it needs at least 12 characters."
+    ]
+
+
 # --- Everywhere a password is set ----------------------------------------------------------
 
 
