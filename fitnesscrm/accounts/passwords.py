@@ -153,7 +153,10 @@ class ContextWordsValidator:
             )
 
     def get_help_text(self, user=None) -> str:
-        return "Words about the business (its name, “gym”, “fitness”…) do not count towards the length."
+        return (
+            "Words about the business (its name, “gym”, “fitness”…) do not count "
+            "towards the length."
+        )
 
 
 def _remove(plain: str, readable: str, word: str) -> str:
