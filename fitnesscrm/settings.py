@@ -300,6 +300,8 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # How long the second step of a sign-in (the authenticator code) may take.
 TWO_FACTOR_LOGIN_TIMEOUT = env_int("TWO_FACTOR_LOGIN_TIMEOUT", 5 * 60)
+# Ending another session needs a password typed this recently (accounts/reauth.py).
+REAUTH_WINDOW_SECONDS = 10 * 60
 
 # --- Email ----------------------------------------------------------------------
 

@@ -530,6 +530,8 @@ PAGES: dict[str, Page] = {
         ids=lambda world: {"session_id": _trainers_session(world).pk},
     ),
     "accounts:sessions-end-others": Page(get=every(405), post=_answers(*[302] * 7, L)),
+    # The password again before ending other sessions: an empty one is the form again.
+    "accounts:confirm-password": Page(get=_answers(*[200] * 7, L), post=_answers(*[400] * 7, L)),
     "audit-log": Page(get=_answers(*MANAGEMENT), post=every(405)),
     # --- Clients: export and import
     "clients-io:export": Page(get=_answers(*STAFF), post=every(405)),
@@ -1318,6 +1320,7 @@ NOT_STAFF_PAGES = {
     "accounts:sessions",
     "accounts:session-end",
     "accounts:sessions-end-others",
+    "accounts:confirm-password",
     "clients:photo",
     "clients:portal-profile",
     "feeds:feed",

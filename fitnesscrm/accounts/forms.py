@@ -180,6 +180,15 @@ class TwoFactorDisableForm(StyledFormMixin, forms.Form):
     code = _code_field(autofocus=False)
 
 
+class ConfirmPasswordForm(StyledFormMixin, forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        error_messages={"required": "Enter your password."},
+    )
+
+
 class SecuritySettingsForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = SecuritySettings

@@ -37,4 +37,5 @@ urlpatterns = [
     path("sessions/", views_sessions.session_list, name="sessions"),
     path("sessions/<int:session_id>/end/", views_sessions.session_end, name="session-end"),
     path("sessions/end-others/", views_sessions.sessions_end_others, name="sessions-end-others"),
+    path("confirm-password/", views_sessions.confirm_password, name="confirm-password"),
 ]

@@ -1,13 +1,18 @@
-"""A user's signed-in sessions: the list, ending one, ending all others."""
+"""A user's signed-in sessions: the list, ending one, ending all others (after the password)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fitnesscrm.accounts import session_tracking
+from fitnesscrm.accounts import reauth, security_notices, session_tracking, throttle
+from fitnesscrm.accounts.forms import ConfirmPasswordForm
+from fitnesscrm.accounts.models import UserSession
 from fitnesscrm.core.errors import NotFound
 
 
@@ -38,6 +43,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
+    is_current = UserSession.objects.filter(
+        pk=session_id, user=request.user, session_key=request.session.session_key
+    ).exists()
+    # Signing out here needs nothing more; ending another session needs the password lately.
+    if not is_current and not reauth.recently_authenticated(request):
+        return reauth.ask_to_confirm(request, reverse("accounts:sessions"))
     try:
         row = session_tracking.session_end(actor=request.user, session_id=session_id)
     except NotFound as exc:  # someone else's session, or none: it does not exist for this user
@@ -54,6 +65,7 @@ def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@reauth.reauth_required
 def sessions_end_others(request: HttpRequest) -> HttpResponse:
     ended = session_tracking.sessions_end_others(
         actor=request.user, keep_key=request.session.session_key
@@ -64,3 +76,35 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, "You had no other sessions: only this one is signed in.")
     return redirect("accounts:sessions")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """The password again, before ending other sessions; then back to where it was asked."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("accounts:sessions")
+    form = ConfirmPasswordForm(request.POST or None)
+    user = request.user
+    if request.method == "POST" and form.is_valid():
+        ip = throttle.current_ip()
+        known = security_notices.browser_knows(request, user.email)
+        minutes = throttle.login_lock_minutes(email=user.email, ip=ip, known_browser=known)
+        if minutes is not None:
+            form.add_error("password", throttle.locked_message(minutes))
+        elif user.check_password(form.cleaned_data["password"]):
+            reauth.confirmed(request)
+            return redirect(next_url)
+        else:
+            throttle.login_failure_record(email=user.email, ip=ip, reason="reauth")
+            form.add_error("password", "That is not your password.")
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "accounts/confirm_password.html",
+        {"form": form, "next": next_url, "window_minutes": settings.REAUTH_WINDOW_SECONDS // 60},
+        status=status,
+    )

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from fitnesscrm.accounts import session_tracking
-from fitnesscrm.accounts.models import UserSession
+from fitnesscrm.accounts.models import LoginThrottle, UserSession
 from fitnesscrm.core.models import AuditEntry
 from fitnesscrm.trainers import services as staff_services
 from tests.accounts.conftest import CLIENT_IP, LOGIN_URL
@@ -332,6 +332,60 @@ def test_ending_the_current_session_signs_out_here(trainer, browser_for):
     assert response["Location"] == LOGIN_URL
     assert not is_signed_in(desk)
     assert not UserSession.objects.filter(user=trainer).exists()
+
+
+CONFIRM_URL = "/account/confirm-password/"
+
+
+def test_ending_other_sessions_long_after_signing_in_asks_for_the_password_first(
+    trainer, password, browser_for, clock
+):
+    phone = browser_for(trainer, SAFARI_IPHONE)
+    desk = browser_for(trainer)
+    clock.advance(minutes=11)
+    desk.get(SESSIONS_URL)  # in use all along: not idle
+
+    response = desk.post("/account/sessions/end-others/")
+    assert response["Location"] == f"{CONFIRM_URL}?next=%2Faccount%2Fsessions%2F"
+    assert is_signed_in(phone)
+    row = UserSession.objects.get(session_key=session_key(phone))
+    assert desk.post(f"/account/sessions/{row.pk}/end/")["Location"].startswith(CONFIRM_URL)
+    assert is_signed_in(phone)
+
+    page = desk.get(response["Location"])
+    assert "Confirm your password" in page.text
+    wrong = desk.post(CONFIRM_URL, {"password": "not-my-password", "next": SESSIONS_URL})
+    assert wrong.status_code == 400
+    assert "That is not your password." in wrong.text
+    assert LoginThrottle.objects.get(scope="account", key=trainer.email).failures == 1
+
+    right = desk.post(CONFIRM_URL, {"password": password, "next": SESSIONS_URL})
+    assert right["Location"] == SESSIONS_URL
+    assert AuditEntry.objects.filter(action="auth.reauth", actor=trainer).count() == 1
+    response = desk.post("/account/sessions/end-others/", follow=True)
+    assert "1 other session ended; only this one is signed in." in response.text
+    assert not is_signed_in(phone)
+
+    # Confirmed 11 minutes ago: asked again.
+    browser_for(trainer, SAFARI_IPHONE)
+    clock.advance(minutes=11)
+    desk.get(SESSIONS_URL)
+    assert desk.post("/account/sessions/end-others/")["Location"].startswith(CONFIRM_URL)
+
+
+def test_signing_out_here_never_asks_for_the_password(trainer, browser_for, clock):
+    desk = browser_for(trainer)
+    clock.advance(minutes=30)
+    desk.get(SESSIONS_URL)
+    row = UserSession.objects.get(session_key=session_key(desk))
+    assert desk.post(f"/account/sessions/{row.pk}/end/")["Location"] == LOGIN_URL
+    assert not is_signed_in(desk)
+
+
+def test_the_confirmation_goes_back_only_to_this_site(trainer, password, browser_for):
+    desk = browser_for(trainer)
+    response = desk.post(CONFIRM_URL, {"password": password, "next": "https://evil.example/steal"})
+    assert response["Location"] == SESSIONS_URL
 
 
 def test_another_users_session_cannot_be_ended(trainer, manager, browser_for):

@@ -1,0 +1,51 @@
+"""Authenticating again before acting on one's other sessions.
+
+Ending another session is what someone who has taken over a signed-in browser would
+do to lock its owner out, so it needs a password typed within the last
+REAUTH_WINDOW_SECONDS: signing in counts, and so does the confirmation page. Wrong
+passwords there count towards the sign-in lock like any other.
+"""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from fitnesscrm.accounts.session_tracking import SIGNED_IN_AT
+from fitnesscrm.core.audit import audit_record
+
+CONFIRMED_AT = "_fc_password_confirmed_at"
+
+
+def recently_authenticated(request: HttpRequest) -> bool:
+    session = request.session
+    last = max(session.get(SIGNED_IN_AT, 0), session.get(CONFIRMED_AT, 0))
+    return timezone.now().timestamp() - last < settings.REAUTH_WINDOW_SECONDS
+
+
+def confirmed(request: HttpRequest) -> None:
+    request.session[CONFIRMED_AT] = timezone.now().timestamp()
+    audit_record(actor=request.user, action="auth.reauth", target=request.user)
+
+
+def ask_to_confirm(request: HttpRequest, next_url: str):
+    messages.info(request, "Confirm your password to end other sessions.")
+    query = urlencode({"next": next_url})
+    return redirect(f"{reverse('accounts:confirm-password')}?{query}")
+
+
+def reauth_required(view):
+    """For POST views that act on other sessions: the password first, if not typed lately."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not recently_authenticated(request):
+            return ask_to_confirm(request, reverse("accounts:sessions"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
