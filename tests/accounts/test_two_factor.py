@@ -1,6 +1,9 @@
 """Two-factor sign-in: setting up an authenticator app, the code step of a sign-in,
 recovery codes, turning it off, and the owner's policy that makes it mandatory."""
 
+import math
+import re
+
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
@@ -74,6 +77,9 @@ def test_the_set_up_page_shows_a_qr_code_and_the_key_and_a_current_code_turns_2f
     assert done.status_code == 200
     codes = done.context["codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
+    # Four groups of six from 31 characters: 118 bits, so a keyed hash needs no salt.
+    assert all(re.fullmatch(r"[a-hj-km-np-z2-9]{6}(-[a-hj-km-np-z2-9]{6}){3}", c) for c in codes)
+    assert 24 * math.log2(31) > 112
     assert all(code in done.content.decode() for code in codes)
     assert TOTPDevice.objects.get(user=trainer).is_confirmed
     # Only hashes of the recovery codes are stored.
