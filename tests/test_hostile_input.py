@@ -27,7 +27,7 @@ from fitnesscrm.core.api_parser import MAX_JSON_DEPTH
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.forms_rendering import StyledFormMixin
 from fitnesscrm.core.stored_text import refuse_unsafe_text, text_columns
-from fitnesscrm.core.text import text_problem
+from fitnesscrm.core.text import one_line, text_problem
 from fitnesscrm.scheduling.models import Session
 from tests.factories import MemberFactory, TrainerFactory, in_days
 from tests.test_page_matrix import PAGES, _body, world  # noqa: F401
@@ -81,6 +81,12 @@ def test_names_in_any_script_are_kept(name):
 def test_names_with_control_or_invisible_characters_are_refused_with_the_reason(case):
     value, reason = NAMES_REFUSED[case]
     assert text_problem(value, single_line=True) == reason
+
+
+def test_a_name_from_outside_is_made_one_visible_line():
+    assert one_line("members\u202egpj.csv") == "membersgpj.csv"
+    assert one_line("a\r\nb\tc\x00d\u200be") == "a  b cde"
+    assert one_line("مهر\u200cداد 👨\u200d👩") == "مهر\u200cداد 👨\u200d👩"  # noqa: RUF001
 
 
 def test_notes_keep_line_breaks_tabs_and_bidi_marks_but_not_control_characters():

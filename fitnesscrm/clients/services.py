@@ -342,6 +342,8 @@ def _tags_named(names: Iterable[str]) -> list[Tag]:
             continue
         if len(name) > 40:
             raise _invalid({"tags": f"The tag “{name[:40]}…” is longer than 40 characters."})
+        if problem := text_problem(name, single_line=True):
+            raise _invalid({"tags": f"A tag: {problem}"})
         tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
         tags.append(tag)
     return tags
@@ -916,6 +918,9 @@ def client_import_clean(*, actor, values: dict) -> dict:
     long_tags = [name for name in tags if len(name) > 40]
     if long_tags:
         errors["tags"] = f"The tag “{long_tags[0][:40]}…” is longer than 40 characters."
+    for name in tags:
+        if problem := text_problem(name, single_line=True):
+            errors["tags"] = f"A tag: {problem}"
     for name in HEALTH_FIELDS:
         if values.get(name):
             errors[name] = (

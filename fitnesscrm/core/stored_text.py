@@ -24,14 +24,18 @@ from django.db.models.signals import pre_save
 from fitnesscrm.core.errors import ApplicationError
 from fitnesscrm.core.text import text_problem
 
-# Single-line fields whose text is written by the system from outside sources and
-# must never make a write fail: copies of labels in the audit log, what browsers
-# and payment providers send. They still refuse control characters.
+# CharFields that are not one line of text people typed, and must never make a write
+# fail: copies of labels in the audit log, what browsers, API clients and payment
+# providers send, what the importer read from a file (a tab-separated file's delimiter
+# is a tab). They still refuse control characters other than tab and line breaks.
 FREE_SYSTEM_TEXT = {
     ("core", "auditentry", "actor_label"),
     ("core", "auditentry", "object_label"),
+    ("core", "idempotentrequest", "key"),
+    ("accounts", "loginthrottle", "key"),
     ("accounts", "usersession", "user_agent"),
     ("billing", "payment", "failure_message"),
+    ("clients", "clientimport", "delimiter"),
     ("clients", "clientimport", "message"),
     ("clients", "clientimporterror", "column"),
     ("clients", "clientimporterror", "message"),

@@ -98,6 +98,27 @@ def text_problem(value: str, *, single_line: bool) -> str | None:
     return None
 
 
+def one_line(value: str) -> str:
+    """`value` as text_problem(single_line=True) accepts it: line breaks and tabs become
+    spaces, other control and invisible formatting characters are dropped.
+
+    For names that come from outside rather than from a person typing them (an uploaded
+    file's name), which are kept, not refused.
+    """
+    out = []
+    for ch in value:
+        category = unicodedata.category(ch)
+        if ch in "\t\n\r" or category in ("Zl", "Zp"):
+            out.append(" ")
+        elif category in ("Cc", "Cs") or (
+            category == "Cf" and ch not in _JOINERS and ord(ch) not in _TAGS
+        ):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 @deconstructible
 class TextValidator:
     """text_problem() as a form or model field validator."""

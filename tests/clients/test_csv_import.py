@@ -418,6 +418,25 @@ def test_a_name_or_text_over_its_limit_is_an_error_of_that_row(login, owner):
     ]
 
 
+def test_a_name_or_tag_with_hidden_characters_is_an_error_of_that_row(login, owner):
+    content = "First name,Tags\nAnn\u202e,VIP\nBob,Morn\u200bing\nCara,Morning\n".encode()
+    job = checked(login(owner), content)
+    assert [(e.row, e.column, e.message) for e in job.row_errors.all()] == [
+        (
+            2,
+            "First name",
+            "Invisible formatting characters are not allowed here (U+202E RIGHT-TO-LEFT OVERRIDE).",
+        ),
+        (
+            3,
+            "Tags",
+            "A tag: Invisible formatting characters are not allowed here "
+            "(U+200B ZERO WIDTH SPACE).",
+        ),
+    ]
+    assert job.valid_rows == 1
+
+
 def test_a_row_with_more_cells_than_columns_is_reported(login, owner):
     job = checked(login(owner), b"First name,Email\nAnn,ann@example.test,extra\nBob,,\n")
     [error] = job.row_errors.all()
@@ -629,6 +648,22 @@ def test_a_semicolon_separated_file_with_a_full_name_column_is_read(login, owner
         ("Ann", "Smith"),
         ("José Luis", "García"),
     ]
+
+
+def test_a_tab_separated_file_is_read(login, owner):
+    """Spreadsheets copied as text are tab-separated; the import keeps its delimiter."""
+    client = login(owner)
+    job = checked(client, b"First name\tEmail\nAnn\tann@example.test\n", name="a.tsv")
+    assert job.delimiter == "\t"
+    commit(client, job, "all")
+    assert list(Client.objects.values_list("first_name", "email")) == [("Ann", "ann@example.test")]
+
+
+def test_an_upload_named_to_show_reversed_is_kept_under_what_its_name_visibly_says(login, owner):
+    client = login(owner)
+    job = uploaded(client, b"First name\nAnn\n", name="members\u202egpj.csv")
+    assert job.file_name == "membersgpj.csv"
+    assert "membersgpj.csv" in client.get(f"/clients/import/{job.pk}/").content.decode()
 
 
 # --- Cancelling, the error list, the progress -----------------------------------------------------

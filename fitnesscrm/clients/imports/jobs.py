@@ -23,6 +23,7 @@ from fitnesscrm.core.audit import audit_record
 from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from fitnesscrm.core.permissions import role_of
 from fitnesscrm.core.roles import MANAGEMENT_ROLES
+from fitnesscrm.core.text import one_line
 
 # Files with up to this many rows are checked and imported while the page waits.
 INLINE_ROWS = 1000
@@ -69,7 +70,8 @@ def import_upload(*, actor, upload, encoding: str = files.UTF8) -> ClientImport:
     allowed = {name for name, _label in fields.field_choices(actor)}
     job = ClientImport(
         created_by=actor,
-        file_name=(upload.name or "clients.csv")[:255],
+        # A name like "clients\u202ecsv.exe" would show reversed: only what it visibly says.
+        file_name=one_line(upload.name or "").strip()[:255] or "clients.csv",
         file_size=len(data),
         encoding=facts.encoding,
         delimiter=facts.delimiter,
