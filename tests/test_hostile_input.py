@@ -141,6 +141,11 @@ def test_single_line_columns_are_the_names_titles_and_subjects():
         "billing.BillingSettings.business_name",
     } <= single
     assert {"clients.Client.goals", "clients.TimelineEntry.body"} <= multi
+    # Free text keeps its lines wherever it is stored, whatever the column's type.
+    free_text = ("notes", "description", "instructions", "bio", "body", "goals")
+    for column in single:
+        name = column.rsplit(".", 1)[1]
+        assert name not in free_text or column == "billing.InvoiceLine.description", column
 
 
 def _form_classes(cls=StyledFormMixin):

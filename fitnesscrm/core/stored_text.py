@@ -41,6 +41,12 @@ FREE_SYSTEM_TEXT = {
     ("clients", "clientimporterror", "message"),
 }
 
+# CharFields that hold free text of several lines, like a TextField: short notes.
+MULTI_LINE_CHARFIELDS = {
+    ("progress", "progressphoto", "notes"),
+    ("training", "loggedset", "notes"),
+}
+
 
 @cache
 def text_columns(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
@@ -53,7 +59,8 @@ def text_columns(model: type[models.Model]) -> tuple[tuple[str, bool], ...]:
             columns.append((field.attname, False))
         elif isinstance(field, models.CharField):
             key = (model._meta.app_label, model._meta.model_name, field.name)
-            columns.append((field.attname, key not in FREE_SYSTEM_TEXT))
+            single = key not in FREE_SYSTEM_TEXT and key not in MULTI_LINE_CHARFIELDS
+            columns.append((field.attname, single))
     return tuple(columns)
 
 

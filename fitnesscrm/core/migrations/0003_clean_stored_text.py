@@ -9,6 +9,7 @@ without their control characters.
 
 from django.db import IntegrityError, migrations, models, transaction
 
+from fitnesscrm.core.stored_text import FREE_SYSTEM_TEXT, MULTI_LINE_CHARFIELDS
 from fitnesscrm.core.text import one_line
 
 APPS = (
@@ -31,19 +32,8 @@ CONTROL += "".join(chr(c) for c in range(0x7F, 0xA0))
 ONE_LINE = CONTROL + "\t\n\r\u2028\u2029\u00ad\u061c\u180e\u200b\u200e\u200f\ufeff"
 ONE_LINE += "".join(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2060, 0x2065)))
 ONE_LINE += "".join(chr(c) for c in (*range(0x2066, 0x206A), *range(0xFFF9, 0xFFFC)))
-# Written by the system from outside sources (see core/stored_text.FREE_SYSTEM_TEXT).
-FREE = {
-    ("core", "auditentry", "actor_label"),
-    ("core", "auditentry", "object_label"),
-    ("core", "idempotentrequest", "key"),
-    ("accounts", "loginthrottle", "key"),
-    ("accounts", "usersession", "user_agent"),
-    ("billing", "payment", "failure_message"),
-    ("clients", "clientimport", "delimiter"),
-    ("clients", "clientimport", "message"),
-    ("clients", "clientimporterror", "column"),
-    ("clients", "clientimporterror", "message"),
-}
+# Columns with the rules of core/stored_text.py as this release has them.
+FREE = FREE_SYSTEM_TEXT | MULTI_LINE_CHARFIELDS
 
 
 def _without_control(value: str) -> str:
