@@ -6,6 +6,8 @@ that are not valid. The routers declare only their success; this adds the error
 statuses to each operation, so clients and schema-based tools know them too.
 """
 
+from fitnesscrm.core.api_parser import MAX_JSON_DEPTH
+
 ERROR_SCHEMA = {
     "title": "Error",
     "type": "object",
@@ -22,7 +24,10 @@ ERROR_SCHEMA = {
 }
 
 ERROR_STATUSES = {
-    "400": "The request was refused by a rule (or its JSON could not be read).",
+    "400": (
+        "The request was refused by a rule, its JSON could not be read or is nested more "
+        f"than {MAX_JSON_DEPTH} levels deep, or its query string holds a control character."
+    ),
     "401": "No valid API key or signed-in session.",
     "403": "The caller's role may not do this.",
     "404": "No such record, or not one the caller may see.",
