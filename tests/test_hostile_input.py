@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.contrib.messages import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import mail
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, TextField, Value
 from django.db.models.functions import Concat, Left
 from django.test import Client as Browser
@@ -453,12 +453,8 @@ def _mark_every_displayed_text() -> int:
     return changed
 
 
-def _pages_read_by(role: str) -> list:
-    return [
-        pytest.param(name, id=name)
-        for name, page in PAGES.items()
-        if page.get[role] == 200 and not name.startswith("api")
-    ]
+def _pages_read_by(role: str) -> list[str]:
+    return [name for name, page in PAGES.items() if page.get[role] == 200]
 
 
 @pytest.mark.django_db
@@ -468,7 +464,7 @@ def test_script_typed_into_any_text_field_is_shown_as_text_on_every_page(
 ):
     """Every page a role can open, with every displayed text in the database holding markup."""
     gym = request.getfixturevalue("world")
-    pages = [p.values[0] for p in _pages_read_by(role)]
+    pages = _pages_read_by(role)
     assert len(pages) > 20
     browser = Browser()
     shown = 0
@@ -493,5 +489,3 @@ def test_script_typed_into_any_text_field_is_shown_as_text_on_every_page(
         shown += "&lt;s&gt;Q" in body
     # Most pages show at least one of the marked names.
     assert shown > len(pages) // 2, (shown, len(pages))
-    print(role, len(pages), shown)
-    assert connection.vendor in ("sqlite", "postgresql")
