@@ -129,10 +129,7 @@ class ContextWordsValidator:
     """What is left of a password without the business's words must still be long enough."""
 
     def validate(self, password: str, user=None) -> None:
-        minimum = RolePasswordValidator().min_length_for(user)
-        for validator in _validators():
-            if isinstance(validator, RolePasswordValidator):
-                minimum = validator.min_length_for(user)
+        minimum = _length_rule().min_length_for(user)
         plain = password.casefold()
         readable = plain.translate(_LEET)
         found = []
@@ -171,7 +168,11 @@ def _remove(plain: str, readable: str, word: str) -> str:
     return "".join(out)
 
 
-def _validators():
+def _length_rule() -> RolePasswordValidator:
+    """The length rule as AUTH_PASSWORD_VALIDATORS configures it (the defaults without)."""
     from django.contrib.auth.password_validation import get_default_password_validators
 
-    return get_default_password_validators()
+    for validator in get_default_password_validators():
+        if isinstance(validator, RolePasswordValidator):
+            return validator
+    return RolePasswordValidator()

@@ -16,6 +16,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from fitnesscrm.accounts import security_notices, throttle
+from fitnesscrm.accounts.models import UserSession
 from fitnesscrm.accounts.session_tracking import SIGNED_IN_AT
 from fitnesscrm.core.audit import audit_record
 
@@ -28,9 +30,32 @@ def recently_authenticated(request: HttpRequest) -> bool:
     return timezone.now().timestamp() - last < settings.REAUTH_WINDOW_SECONDS
 
 
-def confirmed(request: HttpRequest) -> None:
+def password_needed_to_end(request: HttpRequest, session_id: int) -> bool:
+    """Ending this browser's own session is signing out; any other needs the password lately."""
+    is_current = UserSession.objects.filter(
+        pk=session_id, user=request.user, session_key=request.session.session_key
+    ).exists()
+    return not is_current and not recently_authenticated(request)
+
+
+def confirm(request: HttpRequest, password: str) -> str | None:
+    """Check the signed-in user's password again: None when right, else what to say.
+
+    The sign-in lock applies (the account's not in a browser it knows), and a wrong
+    password counts towards it.
+    """
+    user = request.user
+    ip = throttle.current_ip()
+    known = security_notices.browser_knows(request, user.email)
+    minutes = throttle.login_lock_minutes(email=user.email, ip=ip, known_browser=known)
+    if minutes is not None:
+        return throttle.locked_message(minutes)
+    if not user.check_password(password):
+        throttle.login_failure_record(email=user.email, ip=ip, reason="reauth")
+        return "That is not your password."
     request.session[CONFIRMED_AT] = timezone.now().timestamp()
-    audit_record(actor=request.user, action="auth.reauth", target=request.user)
+    audit_record(actor=user, action="auth.reauth", target=user)
+    return None
 
 
 def ask_to_confirm(request: HttpRequest, next_url: str):

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fitnesscrm.accounts import reauth, security_notices, session_tracking, throttle
+from fitnesscrm.accounts import reauth, session_tracking
 from fitnesscrm.accounts.forms import ConfirmPasswordForm
-from fitnesscrm.accounts.models import UserSession
 from fitnesscrm.core.errors import NotFound
 
 
@@ -43,11 +42,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
-    is_current = UserSession.objects.filter(
-        pk=session_id, user=request.user, session_key=request.session.session_key
-    ).exists()
-    # Signing out here needs nothing more; ending another session needs the password lately.
-    if not is_current and not reauth.recently_authenticated(request):
+    if reauth.password_needed_to_end(request, session_id):
         return reauth.ask_to_confirm(request, reverse("accounts:sessions"))
     try:
         row = session_tracking.session_end(actor=request.user, session_id=session_id)
@@ -88,19 +83,11 @@ def confirm_password(request: HttpRequest) -> HttpResponse:
     ):
         next_url = reverse("accounts:sessions")
     form = ConfirmPasswordForm(request.POST or None)
-    user = request.user
     if request.method == "POST" and form.is_valid():
-        ip = throttle.current_ip()
-        known = security_notices.browser_knows(request, user.email)
-        minutes = throttle.login_lock_minutes(email=user.email, ip=ip, known_browser=known)
-        if minutes is not None:
-            form.add_error("password", throttle.locked_message(minutes))
-        elif user.check_password(form.cleaned_data["password"]):
-            reauth.confirmed(request)
+        refusal = reauth.confirm(request, form.cleaned_data["password"])
+        if refusal is None:
             return redirect(next_url)
-        else:
-            throttle.login_failure_record(email=user.email, ip=ip, reason="reauth")
-            form.add_error("password", "That is not your password.")
+        form.add_error("password", refusal)
     status = 400 if form.errors else 200
     return render(
         request,

@@ -10,7 +10,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from fitnesscrm.core.errors import ApplicationError, Conflict, Forbidden, NotFou
 from fitnesscrm.core.images import clean_image
 from fitnesscrm.core.permissions import is_staff_member, role_of, sees_all_clients
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, Role
+from fitnesscrm.core.stored_text import text_columns
 from fitnesscrm.core.text import InvalidPhone, normalize_phone, text_problem
 from fitnesscrm.trainers.models import Trainer
 
@@ -56,9 +57,6 @@ EDITABLE_FIELDS = (
     "email_consent",
     "sms_consent",
 )
-MULTI_LINE_FIELDS = {
-    field.name for field in Client._meta.fields if isinstance(field, models.TextField)
-}
 TEXT_LIMITS = {field.name: field.max_length for field in Client._meta.fields if field.max_length}
 NOTE_KINDS = (EntryKind.NOTE, EntryKind.CALL, EntryKind.EMAIL)
 
@@ -86,12 +84,13 @@ def _clean_fields(
     """
     errors: dict[str, str] = {}
     cleaned = {}
+    one_line_columns = dict(text_columns(Client))
     for name, value in values.items():
         if name not in EDITABLE_FIELDS:
             raise ApplicationError(f"Unknown client field {name!r}.", code="unknown_field")
         if isinstance(value, str):
             value = value.strip()
-            problem = text_problem(value, single_line=name not in MULTI_LINE_FIELDS)
+            problem = text_problem(value, single_line=one_line_columns.get(name, True))
             if problem:
                 errors[name] = problem
                 continue

@@ -71,6 +71,22 @@ def _describe(ch: str) -> str:
     return f"U+{ord(ch):04X} {name}".strip()
 
 
+def _kind(ch: str) -> str | None:
+    """What a character is to the rules below: None for ordinary text."""
+    category = unicodedata.category(ch)
+    if ch in "\n\r" or category in ("Zl", "Zp"):
+        return "break"
+    if ch == "\t":
+        return "tab"
+    if category == "Cc":
+        return "control"
+    if category == "Cs":
+        return "broken"
+    if category == "Cf" and ch not in _JOINERS and ord(ch) not in _TAGS:
+        return "hidden"
+    return None
+
+
 def text_problem(value: str, *, single_line: bool) -> str | None:
     """Why this text may not be stored, or None.
 
@@ -82,18 +98,16 @@ def text_problem(value: str, *, single_line: bool) -> str | None:
     if value.isprintable():
         return None
     for ch in value:
-        category = unicodedata.category(ch)
-        if ch in "\n\r" or category in ("Zl", "Zp"):
-            if single_line:
-                return "Line breaks are not allowed here."
-        elif ch == "\t":
-            if single_line:
-                return "Tabs are not allowed here."
-        elif category == "Cc":
+        kind = _kind(ch)
+        if kind == "control":
             return f"Control characters are not allowed ({_describe(ch)})."
-        elif category == "Cs":
+        if kind == "broken":
             return f"The text holds a broken character ({_describe(ch)})."
-        elif category == "Cf" and single_line and ch not in _JOINERS and ord(ch) not in _TAGS:
+        if single_line and kind == "break":
+            return "Line breaks are not allowed here."
+        if single_line and kind == "tab":
+            return "Tabs are not allowed here."
+        if single_line and kind == "hidden":
             return f"Invisible formatting characters are not allowed here ({_describe(ch)})."
     return None
 
@@ -107,14 +121,10 @@ def one_line(value: str) -> str:
     """
     out = []
     for ch in value:
-        category = unicodedata.category(ch)
-        if ch in "\t\n\r" or category in ("Zl", "Zp"):
+        kind = _kind(ch)
+        if kind in ("break", "tab"):
             out.append(" ")
-        elif category in ("Cc", "Cs") or (
-            category == "Cf" and ch not in _JOINERS and ord(ch) not in _TAGS
-        ):
-            continue
-        else:
+        elif kind is None:
             out.append(ch)
     return "".join(out)
 
