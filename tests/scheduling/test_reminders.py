@@ -54,7 +54,10 @@ def test_a_due_reminder_is_emailed_once_and_recorded_as_sent(gym, smtp_server): 
     assert (first.sent, second.sent) == (1, 0)
     [message] = smtp_server.messages
     assert message["To"] == gym.member.email
-    assert message["Subject"].startswith("Reminder: Strength today at ")
+    # The session starts in 59 minutes: "tomorrow" when that is past midnight.
+    starts = timezone.localtime(reminder.booking.session.starts_at)
+    day = "today" if starts.date() == timezone.localdate() else "tomorrow"
+    assert message["Subject"].startswith(f"Reminder: Strength {day} at ")
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "Tom Trainer" in text and "Hello Cleo" in text
     assert message.get_body(preferencelist=("html",)) is not None
