@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from fitnesscrm.core.admin import ModelAdmin
 from fitnesscrm.privacy.models import DataExport, DataSubjectRequest, ErasureRecord
 
 
 @admin.register(DataSubjectRequest)
-class DataSubjectRequestAdmin(admin.ModelAdmin):
+class DataSubjectRequestAdmin(ModelAdmin):
     list_display = ["__str__", "client", "status", "received_at", "due_at", "closed_at"]
     list_filter = ["kind", "status", "channel"]
     search_fields = ["client__search_text"]
@@ -13,7 +14,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataExport)
-class DataExportAdmin(admin.ModelAdmin):
+class DataExportAdmin(ModelAdmin):
     """Read-only: an export is downloaded through the permission-checked pages, not here."""
 
     list_display = ["__str__", "status", "created_at", "expires_at", "downloaded_at"]
@@ -26,7 +27,7 @@ class DataExportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ErasureRecord)
-class ErasureRecordAdmin(admin.ModelAdmin):
+class ErasureRecordAdmin(ModelAdmin):
     list_display = ["pseudonym", "client_id", "reason", "erased_by", "erased_at"]
     list_filter = ["reason"]
     readonly_fields = ["client_id", "pseudonym", "erased_by", "reason", "counts", "erased_at"]

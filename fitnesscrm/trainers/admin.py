@@ -1,15 +1,16 @@
 from django.contrib import admin
 
+from fitnesscrm.core.admin import ModelAdmin, TabularInline
 from fitnesscrm.trainers.models import Certification, Specialization, Trainer
 
 
-class CertificationInline(admin.TabularInline):
+class CertificationInline(TabularInline):
     model = Certification
     extra = 0
 
 
 @admin.register(Trainer)
-class TrainerAdmin(admin.ModelAdmin):
+class TrainerAdmin(ModelAdmin):
     list_display = ["__str__", "hourly_rate_minor", "currency", "is_active"]
     list_filter = ["is_active", "specializations"]
     search_fields = ["search_text"]
@@ -18,5 +19,5 @@ class TrainerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Specialization)
-class SpecializationAdmin(admin.ModelAdmin):
+class SpecializationAdmin(ModelAdmin):
     search_fields = ["name"]
