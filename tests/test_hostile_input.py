@@ -113,7 +113,11 @@ def test_no_text_column_of_any_model_can_store_a_control_character(model, attnam
     with pytest.raises(ApplicationError) as refused:
         refuse_unsafe_text(model, instance)
     assert refused.value.errors == [
-        {"field": attname, "message": "Control characters are not allowed (U+0000)."}
+        {
+            "field": attname,
+            "message": "Control characters are not allowed (U+0000).",
+            "type": "unsafe_text",
+        }
     ]
     setattr(instance, attname, "x\r\nBcc: victim@example.com")
     if single_line:
@@ -198,6 +202,7 @@ def test_the_api_refuses_a_tricky_name_and_stores_nothing(api, case):
     assert body["code"] == "validation_error"
     assert body["errors"][0]["field"] == "first_name"
     assert body["errors"][0]["message"] == reason
+    assert body["errors"][0]["type"] == "unsafe_text"
     assert not Client.objects.exists()
 
 
@@ -205,6 +210,7 @@ def test_the_api_refuses_a_tricky_name_and_stores_nothing(api, case):
 def test_the_api_refuses_a_control_character_in_any_string_even_a_key(api):
     status, body = _post(api, "/api/v1/clients", {"first_name": "Ann", "goals": "run\x00"})
     assert (status, body["errors"][0]["field"]) == (422, "goals")
+    assert body["errors"][0]["type"] == "unsafe_text"
     status, body = _post(api, "/api/v1/clients", {"first_name": "Ann", "go\x00als": "run"})
     assert (status, body["errors"][0]["field"]) == (422, "go\x00als")
     status, body = _post(api, "/api/v1/clients", {"first_name": "Ann", "tags": ["vip\x1b"]})
@@ -342,7 +348,7 @@ def test_a_session_title_cannot_carry_a_header_into_the_emails_it_appears_in(api
         "field": "title",
         "location": "body",
         "message": "Line breaks are not allowed here.",
-        "type": "invalid",
+        "type": "unsafe_text",
     }
     assert not Session.objects.exists()
     assert mail.outbox == []

@@ -5,7 +5,7 @@ rule (who may edit, unique email, E.164 phone, consent timestamps, history of
 status changes) lives in one place.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -65,12 +65,19 @@ NOTE_KINDS = (EntryKind.NOTE, EntryKind.CALL, EntryKind.EMAIL)
 MERGE_HOOKS: list[Callable[..., None]] = []
 
 
-def _invalid(errors: dict[str, str]) -> ApplicationError:
+def _invalid(errors: dict[str, str], *, unsafe_text: Collection[str] = ()) -> ApplicationError:
+    """One error naming each bad field; those in `unsafe_text` were refused by the text
+    rule (core.text.text_problem) and say so in their type, as everywhere else."""
     first = next(iter(errors.values()))
     return ApplicationError(
         first if len(errors) == 1 else "Some fields are not valid.",
         code="invalid",
-        errors=[{"field": name, "message": message} for name, message in errors.items()],
+        errors=[
+            {"field": name, "message": message, "type": "unsafe_text"}
+            if name in unsafe_text
+            else {"field": name, "message": message}
+            for name, message in errors.items()
+        ],
     )
 
 
@@ -85,6 +92,7 @@ def _clean_fields(
     errors: dict[str, str] = {}
     cleaned = {}
     one_line_columns = dict(text_columns(Client))
+    unsafe_text: list[str] = []
     for name, value in values.items():
         if name not in EDITABLE_FIELDS:
             raise ApplicationError(f"Unknown client field {name!r}.", code="unknown_field")
@@ -93,6 +101,7 @@ def _clean_fields(
             problem = text_problem(value, single_line=one_line_columns.get(name, True))
             if problem:
                 errors[name] = problem
+                unsafe_text.append(name)
                 continue
             limit = TEXT_LIMITS.get(name)
             if limit and len(value) > limit:
@@ -126,7 +135,7 @@ def _clean_fields(
         if flag in cleaned and not isinstance(cleaned[flag], bool):
             errors[flag] = "Must be true or false."
     if errors:
-        raise _invalid(errors)
+        raise _invalid(errors, unsafe_text=unsafe_text)
     if check_email_taken and cleaned.get("email"):
         taken = clients_holding_emails([cleaned["email"]])
         if instance is not None:
@@ -342,7 +351,7 @@ def _tags_named(names: Iterable[str]) -> list[Tag]:
         if len(name) > 40:
             raise _invalid({"tags": f"The tag “{name[:40]}…” is longer than 40 characters."})
         if problem := text_problem(name, single_line=True):
-            raise _invalid({"tags": f"A tag: {problem}"})
+            raise _invalid({"tags": f"A tag: {problem}"}, unsafe_text=["tags"])
         tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
         tags.append(tag)
     return tags

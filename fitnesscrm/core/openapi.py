@@ -33,7 +33,11 @@ ERROR_STATUSES = {
     "404": "No such record, or not one the caller may see.",
     "405": "The method is not allowed on this path.",
     "409": "The record's state does not allow this now.",
-    "422": "Some fields are not valid; `errors` lists them.",
+    "422": (
+        "Some fields are not valid; `errors` lists them, each with its `field`, `location`, "
+        "`message` and `type` (`unsafe_text` for text with control characters, or one-line "
+        "text with line breaks or invisible formatting characters)."
+    ),
     "429": "Too many requests; try again later.",
 }
 # Only requests with a body can be too large.

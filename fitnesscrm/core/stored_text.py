@@ -75,7 +75,7 @@ def refuse_unsafe_text(sender, instance, raw=False, update_fields=None, **kwargs
         if isinstance(value, str) and value:
             problem = text_problem(value, single_line=single_line)
             if problem:
-                errors.append({"field": name, "message": problem})
+                errors.append({"field": name, "message": problem, "type": "unsafe_text"})
     if errors:
         message = errors[0]["message"] if len(errors) == 1 else "Some fields are not valid."
         raise ApplicationError(message, code="invalid", errors=errors)
