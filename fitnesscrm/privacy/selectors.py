@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from fitnesscrm.clients.models import Client, ConsentRecord
+from fitnesscrm.clients.selectors import client_list
 from fitnesscrm.core.errors import Forbidden, NotFound
 from fitnesscrm.core.permissions import role_of
 from fitnesscrm.core.roles import MANAGEMENT_ROLES, Role
@@ -17,6 +18,27 @@ from fitnesscrm.privacy.models import DataExport, DataSubjectRequest, ExportStat
 
 def handles_privacy(user) -> bool:
     return role_of(user) in MANAGEMENT_ROLES
+
+
+def request_client_matches(*, user, q: str, limit: int, chosen_id=None) -> list[Client]:
+    """Clients a request may be logged for whose name, email or phone matches `q`.
+
+    The client list's search, archived clients included (a former member keeps their
+    rights); management only. When `chosen_id` (picked among earlier matches) still
+    matches, it is the only one.
+    """
+    if not handles_privacy(user):
+        raise Forbidden("Only owners and managers handle clients' personal data requests.")
+    if not q.strip():
+        return []
+    clients = client_list(user=user, q=q.strip(), include_archived=True)
+    try:
+        chosen_pk = int(chosen_id or 0)
+    except ValueError:
+        chosen_pk = 0
+    if 0 < chosen_pk < 2**63 and (chosen := clients.filter(pk=chosen_pk).first()):
+        return [chosen]
+    return list(clients[:limit])
 
 
 def privacy_client_get(*, user, client_id) -> Client:

@@ -133,7 +133,16 @@ def erase(request: HttpRequest, client_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(*MANAGEMENT)
 def requests_page(request: HttpRequest) -> HttpResponse:
-    form = RequestForm(request.POST or None)
+    if request.method == "POST":
+        matches = selectors.request_client_matches(
+            user=request.user,
+            q=request.POST.get("client", ""),
+            limit=RequestForm.MAX_CHOICES + 1,
+            chosen_id=request.POST.get("client_id"),
+        )
+        form = RequestForm(request.POST, matches=matches)
+    else:
+        form = _request_form_for(request, request.GET.get("client"))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -142,21 +151,15 @@ def requests_page(request: HttpRequest) -> HttpResponse:
             if data["received_on"]:
                 received = timezone.make_aware(datetime.combine(data["received_on"], time(9)))
             try:
-                client = selectors.privacy_client_get(
-                    user=request.user, client_id=data["client_id"]
-                )
                 services.request_create(
                     actor=request.user,
-                    client=client,
+                    client=data["client_record"],
                     kind=data["kind"],
                     notes=data["notes"],
                     received_at=received,
                 )
             except ApplicationError as exc:
-                if isinstance(exc, NotFound):
-                    form.add_error("client_id", "No client has this number.")
-                else:
-                    apply_errors(form, exc, aliases={"received_at": "received_on"})
+                apply_errors(form, exc, aliases={"received_at": "received_on"})
             else:
                 messages.success(request, "The request was logged.")
                 return redirect("privacy:requests")
@@ -172,6 +175,20 @@ def requests_page(request: HttpRequest) -> HttpResponse:
         {"form": form, "page": page, "show": show, "now": timezone.now()},
         status=status,
     )
+
+
+def _request_form_for(request, client_id) -> RequestForm:
+    """The empty form; from a client's privacy page (?client=<id>), filled in for them."""
+    if client_id:
+        try:
+            client = selectors.privacy_client_get(user=request.user, client_id=client_id)
+        except NotFound:
+            pass
+        else:
+            return RequestForm(
+                initial={"client": client.full_name, "client_id": client.pk}, matches=[client]
+            )
+    return RequestForm()
 
 
 @require_POST

@@ -97,3 +97,33 @@ def test_the_owner_exports_then_erases_a_client_after_typing_erase(
     assert DataSubjectRequest.objects.get().status == "done"
     # The refused confirmation was answered 400 (the form again): the only console line.
     assert [e for e in console.errors if "400 (Bad Request)" not in e] == []
+
+
+def test_a_manager_logs_a_request_by_name_and_picks_between_two_clients_who_share_it(
+    live_server, page, sign_in, manager, artifacts, console
+):
+    MemberFactory(first_name="Sam", last_name="Smith", email="sam.one@example.test")
+    second = MemberFactory(first_name="Sam", last_name="Smith", email="sam.two@example.test")
+    sign_in(page, manager)
+    page.goto(f"{live_server.url}/privacy/requests/")
+
+    form = page.get_by_test_id("request-form")
+    form.get_by_label("Client", exact=True).fill("sam smith")
+    form.get_by_label("Request").select_option(label="Access / export (art. 15, 20)")
+    form.get_by_label("Notes (what was done; no personal data)").fill("Asked at the desk")
+    form.get_by_role("button", name="Log the request").click()
+
+    expect(form.get_by_text("2 clients match “sam smith”: choose one.")).to_be_visible()
+    expect(form.get_by_label("Notes (what was done; no personal data)")).to_have_value(
+        "Asked at the desk"
+    )
+    page.screenshot(path=artifacts / "privacy-request-choose-client-1280.png", full_page=True)
+    form.get_by_label("Sam Smith · sam.two@example.test").check()
+    form.get_by_role("button", name="Log the request").click()
+
+    expect(page.get_by_text("The request was logged.")).to_be_visible()
+    expect(page.get_by_test_id("requests")).to_contain_text("Sam Smith")
+    item = DataSubjectRequest.objects.get()
+    assert (item.client, item.kind, item.notes) == (second, "access", "Asked at the desk")
+    # The form answered 400 once, with the choice: the only console line.
+    assert [e for e in console.errors if "400 (Bad Request)" not in e] == []

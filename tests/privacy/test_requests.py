@@ -52,7 +52,7 @@ def test_staff_log_a_request_and_see_it_with_its_deadline_overdue_ones_highlight
 
     response = client.post(
         reverse("privacy:requests"),
-        {"client_id": member.pk, "kind": "rectification", "notes": "Address to correct."},
+        {"client": "ada lovelace", "kind": "rectification", "notes": "Address to correct."},
         follow=True,
     )
 
@@ -65,13 +65,106 @@ def test_staff_log_a_request_and_see_it_with_its_deadline_overdue_ones_highlight
 
 
 def test_a_request_for_an_unknown_client_is_shown_again_with_a_message(manager, client):
+    MemberFactory(first_name="Ada", last_name="Lovelace")
     client.force_login(manager)
 
-    response = client.post(reverse("privacy:requests"), {"client_id": 987654, "kind": "access"})
+    response = client.post(
+        reverse("privacy:requests"), {"client": "Grace Hopper", "kind": "access", "notes": "Kept"}
+    )
 
     assert response.status_code == 400
-    assert "No client has this number." in response.content.decode()
+    form = response.context["form"]
+    assert form.errors == {"client": ["No client matches “Grace Hopper”."]}
+    assert form["notes"].value() == "Kept"
     assert not DataSubjectRequest.objects.exists()
+
+
+def _post_request(client, data):
+    return client.post(reverse("privacy:requests"), {"kind": "access", **data})
+
+
+def test_a_name_several_clients_share_asks_which_one_and_keeps_what_was_typed(manager, client):
+    first = MemberFactory(first_name="Sam", last_name="Smith", email="sam.one@example.test")
+    second = MemberFactory(first_name="Sam", last_name="Smith", email="sam.two@example.test")
+    MemberFactory(first_name="Ada", last_name="Lovelace")
+    client.force_login(manager)
+
+    response = _post_request(client, {"client": "Sam Smith", "notes": "By letter"})
+
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "2 clients match “Sam Smith”: choose one." in body
+    assert "Sam Smith · sam.one@example.test" in body
+    assert "Sam Smith · sam.two@example.test" in body
+    assert "Ada Lovelace" not in body.split('data-testid="request-form"')[1]
+    assert not DataSubjectRequest.objects.exists()
+
+    response = _post_request(
+        client, {"client": "Sam Smith", "client_id": second.pk, "notes": "By letter"}
+    )
+
+    assert response.status_code == 302
+    item = DataSubjectRequest.objects.get()
+    assert (item.client, item.notes) == (second, "By letter")
+    assert first.data_requests.count() == 0
+
+
+def test_a_client_number_that_the_typed_text_does_not_find_is_not_taken(manager, client):
+    MemberFactory(first_name="Sam", last_name="Smith")
+    MemberFactory(first_name="Sam", last_name="Smith")
+    other = MemberFactory(first_name="Ada", last_name="Lovelace")
+    client.force_login(manager)
+
+    response = _post_request(client, {"client": "Sam Smith", "client_id": other.pk})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "client_id": ["2 clients match “Sam Smith”: choose one."]
+    }
+    assert not DataSubjectRequest.objects.exists()
+
+
+def test_too_many_matches_ask_for_more_of_the_name(manager, client):
+    for n in range(11):
+        MemberFactory(first_name="Alex", last_name=f"Jones {n}")
+    client.force_login(manager)
+
+    response = _post_request(client, {"client": "alex"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "client": ["More than 10 clients match “alex”: type more of the name, or the email."]
+    }
+    assert "client_id" not in response.context["form"].fields
+
+
+def test_an_archived_client_is_found_by_email(manager, client):
+    member = MemberFactory(email="gone@example.test", archived_at=timezone.now())
+    client.force_login(manager)
+
+    response = _post_request(client, {"client": "GONE@example.test"})
+
+    assert response.status_code == 302
+    assert DataSubjectRequest.objects.get().client == member
+
+
+def test_the_client_privacy_page_opens_the_form_filled_in_for_that_client(manager, client):
+    MemberFactory(first_name="Sam", last_name="Smith")
+    member = MemberFactory(first_name="Sam", last_name="Smith", email="sam.b@example.test")
+    client.force_login(manager)
+
+    privacy_page = client.get(reverse("privacy:client", args=[member.pk])).content.decode()
+    assert f'href="/privacy/requests/?client={member.pk}"' in privacy_page
+
+    form = client.get(reverse("privacy:requests"), {"client": member.pk}).context["form"]
+    assert form["client"].value() == "Sam Smith"
+    assert form.fields["client_id"].choices == [(member.pk, "Sam Smith · sam.b@example.test")]
+    assert form["client_id"].value() == member.pk
+
+    response = _post_request(client, {"client": "Sam Smith", "client_id": member.pk})
+
+    assert response.status_code == 302
+    assert DataSubjectRequest.objects.get().client == member
 
 
 def test_closing_a_request_records_who_and_when(manager, client):
