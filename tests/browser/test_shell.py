@@ -69,6 +69,33 @@ def test_on_a_phone_nothing_scrolls_sideways_and_the_menu_opens(live_server, new
     expect(page).to_have_url(f"{live_server.url}/audit/")
 
 
+@pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER, Role.TRAINER, Role.FRONT_DESK])
+def test_from_a_tablet_to_a_wide_screen_the_bar_fits_and_nothing_scrolls_sideways(
+    live_server, page, sign_in, role
+):
+    user = UserFactory(
+        role=role, email="staff@example.test", full_name="Maximiliane Featherstonehaugh"
+    )
+    sign_in(page, user)
+    nav = page.get_by_role("navigation", name="Main")
+    links = nav.locator("[data-testid^='nav-']")
+    menu_button = nav.get_by_role("button", name="Open the menu")
+
+    for width in (1024, 1199, 1200, 1280, 1399, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page_width(page) <= width, width
+        if width < 1200:
+            # The links are behind the menu button, and fit when it opens.
+            expect(menu_button).to_be_visible()
+            expect(links.first).to_be_hidden()
+            continue
+        expect(menu_button).to_be_hidden()
+        tops = {round(box["y"]) for box in (link.bounding_box() for link in links.all())}
+        assert len(tops) == 1, f"the links wrap onto {len(tops)} lines at {width}px"
+        # The account button keeps its name for screen readers when it shows only the avatar.
+        expect(nav.get_by_role("button", name="Maximiliane Featherstonehaugh")).to_be_visible()
+
+
 def test_dark_mode_switches_the_theme_and_is_remembered_after_a_reload(live_server, page, sign_in):
     owner = UserFactory(role=Role.OWNER, email="owner@example.test")
     sign_in(page, owner)
