@@ -114,8 +114,30 @@ def test_the_month_and_day_views_and_the_filters(live_server, new_page, sign_in,
     page.goto(f"{live_server.url}/schedule/?view=timeGridDay&date={day}")
     page.get_by_label("Room").select_option(label="Studio A (Main studio)")
     page.get_by_role("button", name="Show").click()
+    # The filters keep the day shown.
+    expect(page).to_have_url(
+        f"{live_server.url}/schedule/?view=timeGridDay&date={day}&trainer=&room={schedule['session'].room_id}&location="
+    )
     expect(_event(page, "Spin")).to_be_visible()
     expect(_event(page, "Strength block")).to_have_count(0)
+
+
+def test_the_filters_keep_the_view_and_the_period_the_calendar_was_moved_to(
+    live_server, new_page, sign_in, schedule
+):
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, schedule["owner"])
+    page.goto(f"{live_server.url}/schedule/?view=dayGridMonth&date={in_days(0).date().isoformat()}")
+    page.locator(".fc-next-button").click()
+    page.locator(".fc-next-button").click()
+    title = page.locator(".fc-toolbar-title").inner_text()
+
+    page.get_by_label("Trainer").select_option(label="Tom Trainer")
+    page.get_by_role("button", name="Show").click()
+
+    expect(page.locator(".fc-toolbar-title")).to_have_text(title)
+    expect(page.get_by_role("button", name="Month")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_label("Trainer")).to_have_value(str(schedule["coach"].pk))
 
 
 def test_a_phone_gets_the_list_view(live_server, new_page, sign_in, schedule, artifacts):

@@ -106,6 +106,13 @@
       },
       eventDrop: move,
       eventResize: move,
+      // The filter form carries the view and period shown, so "Show" keeps them.
+      datesSet: function (info) {
+        var view = document.querySelector("[data-calendar-field=view]");
+        var date = document.querySelector("[data-calendar-field=date]");
+        if (view) { view.value = info.view.type; }
+        if (date) { date.value = wallClock(info.view.currentStart).slice(0, 10); }
+      },
       dateClick: function (info) {
         var day = wallClock(info.date);
         var query = "?date=" + day.slice(0, 10);
