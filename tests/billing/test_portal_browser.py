@@ -39,7 +39,12 @@ def test_on_a_phone_a_client_sees_their_plan_buys_a_pack_and_cancels(
 ):
     member = MemberFactory(user=client_user, first_name="Cleo", last_name="Client")
     plan = ProductFactory(name="Unlimited", price_minor=4500, notice_days=0)
-    started = memberships.membership_start(actor=None, client=member, product=plan)
+    # Started on a billing day, so the first period is a whole one: a start on the 29th
+    # to the 31st would be prorated (billing days run 1 to 28), so it is backdated then.
+    today = timezone.localdate()
+    started = memberships.membership_start(
+        actor=None, client=member, product=plan, starts_on=today.replace(day=min(today.day, 28))
+    )
     PackFactory(name="10 classes", price_minor=9000, credits=10, credit_days=90)
     CreditGrant.objects.create(
         client=member,
