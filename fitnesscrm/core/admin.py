@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin
 
 from fitnesscrm.core.stored_text import text_columns
-from fitnesscrm.core.text import TextValidator
+from fitnesscrm.core.text import add_text_validator
 
 
 class StoredTextForm(forms.ModelForm):
@@ -24,7 +24,7 @@ class StoredTextForm(forms.ModelForm):
         for name, single_line in text_columns(self._meta.model):
             field = self.fields.get(name)
             if field is not None:
-                field.validators.append(TextValidator(single_line=single_line))
+                add_text_validator(field, single_line=single_line)
 
 
 class ModelAdmin(admin.ModelAdmin):

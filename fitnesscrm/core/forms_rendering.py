@@ -8,7 +8,7 @@ from django.forms.renderers import TemplatesSetting
 from django.template.backends.jinja2 import Jinja2
 from django.utils.functional import cached_property
 
-from fitnesscrm.core.text import TextValidator
+from fitnesscrm.core.text import add_text_validator
 
 WIDGET_TEMPLATES = "django/forms/widgets/"
 
@@ -60,7 +60,7 @@ class StyledFormMixin:
                 # A text box is one line: no line break (an email header), no
                 # right-to-left override (a disguised name), no control character.
                 multi_line = isinstance(widget, forms.Textarea)
-                field.validators.append(TextValidator(single_line=not multi_line))
+                add_text_validator(field, single_line=not multi_line)
 
     def full_clean(self):
         super().full_clean()

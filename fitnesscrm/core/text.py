@@ -5,6 +5,7 @@ import unicodedata
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.deconstruct import deconstructible
 
 # Letters that Unicode does not decompose into a base letter plus an accent, so
@@ -144,3 +145,12 @@ class TextValidator:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, TextValidator) and other.single_line == self.single_line
+
+
+def add_text_validator(field, *, single_line: bool) -> None:
+    """Check a form field's text with text_problem(), which also covers NUL: Django's
+    own null-character check goes, so a NUL gets one message, the one naming it."""
+    field.validators = [
+        v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+    ]
+    field.validators.append(TextValidator(single_line=single_line))

@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django import forms
 
@@ -22,8 +22,11 @@ def _client_choice_label(client: Client) -> str:
 class RequestForm(StyledFormMixin, forms.Form):
     """Who the request is from: found by the client search, chosen among matches if several.
 
-    `matches` are the clients the typed text finds (at most MAX_CHOICES + 1 are
-    needed). The choice of one of them appears only when the text finds several.
+    `find(text, chosen_id)` returns the clients the typed text finds (at most
+    MAX_CHOICES + 1 are needed; only the chosen one if it is among them). It runs once
+    the text has passed the field's checks. The choice between matches appears only
+    when the text finds several; `matches` offers one from the start (a form filled in
+    for a client).
     """
 
     MAX_CHOICES = 10
@@ -51,39 +54,50 @@ class RequestForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, matches: Sequence[Client] = (), **kwargs):
+    def __init__(
+        self,
+        *args,
+        find: Callable[[str, str | None], Sequence[Client]] | None = None,
+        matches: Sequence[Client] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self.matches = list(matches)
-        if 1 < len(self.matches) <= self.MAX_CHOICES or self.initial.get("client_id"):
+        self.find = find
+        if matches or not self.is_bound:
+            # A bound form keeps the field until clean() knows what the text finds.
+            self._offer(matches)
+
+    def _offer(self, matches: Sequence[Client]) -> None:
+        """Show the choice between `matches`, or no choice at all."""
+        if matches and len(matches) <= self.MAX_CHOICES:
             self.fields["client_id"].choices = [
-                (client.pk, _client_choice_label(client)) for client in self.matches
+                (client.pk, _client_choice_label(client)) for client in matches
             ]
         else:
-            del self.fields["client_id"]
+            self.fields.pop("client_id", None)
 
     def clean(self):
         data = super().clean()
-        # A choice among earlier matches that the typed text no longer finds is not an
-        # error of its own: what the text finds now decides.
+        # The choice is checked against what the text finds now, below: a choice among
+        # earlier matches that the text no longer finds is not an error of its own.
         self.errors.pop("client_id", None)
         typed = data.get("client")
+        matches = list(self.find(typed, self.data.get("client_id"))) if typed and self.find else []
+        self._offer(matches if len(matches) > 1 else ())
         if not typed:
             return data
-        by_pk = {client.pk: client for client in self.matches}
-        if data.get("client_id") in by_pk:
-            data["client_record"] = by_pk[data["client_id"]]
-        elif len(self.matches) == 1:
-            data["client_record"] = self.matches[0]
-        elif not self.matches:
+        if len(matches) == 1:
+            data["client_record"] = matches[0]
+        elif not matches:
             self.add_error("client", f"No client matches “{typed}”.")
-        elif len(self.matches) > self.MAX_CHOICES:
+        elif len(matches) > self.MAX_CHOICES:
             self.add_error(
                 "client",
                 f"More than {self.MAX_CHOICES} clients match “{typed}”: "
                 "type more of the name, or the email.",
             )
         else:
-            self.add_error("client_id", f"{len(self.matches)} clients match “{typed}”: choose one.")
+            self.add_error("client_id", f"{len(matches)} clients match “{typed}”: choose one.")
         return data
 
 

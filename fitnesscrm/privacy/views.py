@@ -134,13 +134,13 @@ def erase(request: HttpRequest, client_id: int) -> HttpResponse:
 @role_required(*MANAGEMENT)
 def requests_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        matches = selectors.request_client_matches(
-            user=request.user,
-            q=request.POST.get("client", ""),
-            limit=RequestForm.MAX_CHOICES + 1,
-            chosen_id=request.POST.get("client_id"),
-        )
-        form = RequestForm(request.POST, matches=matches)
+
+        def find(text, chosen_id):
+            return selectors.request_client_matches(
+                user=request.user, q=text, limit=RequestForm.MAX_CHOICES + 1, chosen_id=chosen_id
+            )
+
+        form = RequestForm(request.POST, find=find)
     else:
         form = _request_form_for(request, request.GET.get("client"))
     status = 200

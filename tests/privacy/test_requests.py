@@ -350,3 +350,23 @@ def test_a_marketing_consent_without_a_method_is_shown_again_and_stores_nothing(
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert not ConsentRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Ada\x00", "Control characters are not allowed (U+0000)."),
+        ("A" * 201, "Ensure this value has at most 200 characters (it has 201)."),
+    ],
+)
+def test_text_the_search_cannot_take_is_refused_at_the_field_before_any_search(
+    manager, client, typed, message
+):
+    MemberFactory(first_name="Ada", last_name="Lovelace")
+    client.force_login(manager)
+
+    response = _post_request(client, {"client": typed, "client_id": "99999999999999999999"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"client": [message]}
+    assert not DataSubjectRequest.objects.exists()
