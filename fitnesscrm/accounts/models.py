@@ -178,12 +178,16 @@ class SecuritySettings(models.Model):
         settings_row, _ = cls.objects.get_or_create(pk=1)
         return settings_row
 
-    def requires_two_factor(self, user) -> bool:
+    def covered_roles(self) -> tuple[str, ...]:
+        """The roles the policy makes use 2FA."""
         if self.two_factor_policy == TwoFactorPolicy.STAFF:
-            return user.role in STAFF_ROLES
+            return tuple(STAFF_ROLES)
         if self.two_factor_policy == TwoFactorPolicy.MANAGEMENT:
-            return user.role in (Role.OWNER, Role.MANAGER)
-        return False
+            return (Role.OWNER, Role.MANAGER)
+        return ()
+
+    def requires_two_factor(self, user) -> bool:
+        return user.role in self.covered_roles()
 
 
 class TOTPDevice(models.Model):

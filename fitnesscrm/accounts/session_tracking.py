@@ -160,6 +160,28 @@ def sessions_end_others(*, actor: User, keep_key: str | None) -> int:
     return ended
 
 
+def sessions_end_without_two_factor(*, roles, keep_key: str | None) -> int:
+    """End the sessions of active users in `roles` who have no authenticator app yet,
+    but the one with `keep_key`: a new 2FA policy covers them, and their next sign-in
+    asks them to set one up. Returns how many sessions ended; each user's are audited."""
+    rows = list(
+        UserSession.objects.filter(user__is_active=True, user__role__in=roles)
+        .exclude(user__totp_device__confirmed_at__isnull=False)
+        .exclude(session_key=keep_key or "")
+    )
+    ended_by_user: dict[int, int] = {}
+    for row in rows:
+        ended_by_user[row.user_id] = ended_by_user.get(row.user_id, 0) + 1
+    _end(rows)
+    for user in User.objects.filter(pk__in=ended_by_user):
+        audit_record(
+            action="auth.sessions_ended",
+            target=user,
+            changes={"reason": "two_factor_required", "ended": ended_by_user[user.pk]},
+        )
+    return len(rows)
+
+
 def _end_for_account_change(user: User, reason: str) -> None:
     """After a password change or reset, or a deactivation: the sessions that must end."""
     keep = _current_key.get() if reason == "password_changed" else None

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from fitnesscrm.accounts import crypto
+from fitnesscrm.accounts import crypto, session_tracking
 from fitnesscrm.accounts.models import (
     RecoveryCode,
     SecuritySettings,
@@ -237,8 +237,13 @@ def verify(*, user: User, code: str, purpose: str = "login", allow_recovery: boo
 
 
 @transaction.atomic
-def policy_update(*, actor: User, two_factor_policy: str) -> SecuritySettings:
-    """Who must use 2FA. It applies from each person's next sign-in."""
+def policy_update(
+    *, actor: User, two_factor_policy: str, keep_session_key: str | None = None
+) -> SecuritySettings:
+    """Who must use 2FA. It applies at once: the sessions of everyone it now covers who
+    has not set 2FA up end, and their next sign-in asks them to set it up. The owner's
+    own session (`keep_session_key`) stays; the view asks them there if they are covered.
+    """
     if getattr(actor, "role", None) != Role.OWNER:
         raise Forbidden("Only an owner can change the security settings.")
     if two_factor_policy not in TwoFactorPolicy.values:
@@ -251,4 +256,7 @@ def policy_update(*, actor: User, two_factor_policy: str) -> SecuritySettings:
     changes = field_changes(row, before, ["two_factor_policy"])
     if changes:
         audit_record(actor=actor, action="security.settings_update", target=row, changes=changes)
+        session_tracking.sessions_end_without_two_factor(
+            roles=row.covered_roles(), keep_key=keep_session_key
+        )
     return row

@@ -213,9 +213,14 @@ def security_settings(request: HttpRequest) -> HttpResponse:
     form = SecuritySettingsForm(request.POST or None, instance=SecuritySettings.load())
     if request.method == "POST" and form.is_valid():
         two_factor.policy_update(
-            actor=request.user, two_factor_policy=form.cleaned_data["two_factor_policy"]
+            actor=request.user,
+            two_factor_policy=form.cleaned_data["two_factor_policy"],
+            keep_session_key=request.session.session_key,
         )
         messages.success(request, "Security settings saved.")
+        if two_factor.enrolment_required(request.user):
+            request.session[ENROL_KEY] = True
+            return redirect("accounts:two-factor-enrol")
         return redirect("accounts:security")
     status = 400 if form.errors else 200
     return render(request, "accounts/security_settings.html", {"form": form}, status=status)

@@ -334,6 +334,36 @@ def test_the_owner_sets_the_policy_on_the_security_page(owner, manager, login):
     assert SecuritySettings.load().two_factor_policy == "management"
 
 
+def test_a_new_policy_signs_out_at_once_everyone_it_covers_who_has_no_2fa(
+    owner, manager, trainer, login, clock
+):
+    enrolled = UserFactory(role=Role.MANAGER, email="enrolled.manager@example.test")
+    enrol(enrolled, clock)
+    browsers = {user: login(user) for user in (manager, trainer, enrolled)}
+    owner_browser = login(owner)
+
+    response = owner_browser.post(SECURITY_URL, {"two_factor_policy": "management"})
+
+    # The owner, covered and without 2FA, is asked to set it up in the browser they use.
+    assert response.status_code == 302 and response.url == ENROL_URL
+    assert owner_browser.get(HOME_PATHS[Role.OWNER]).url == ENROL_URL
+    # The manager without 2FA is signed out; the next sign-in asks them to set it up.
+    assert not signed_in(browsers[manager])
+    assert browsers[manager].get(HOME_PATHS[Role.MANAGER]).url.startswith(LOGIN_URL)
+    # Not covered (the trainer), or already using 2FA: nothing changes.
+    assert browsers[trainer].get(HOME_PATHS[Role.TRAINER]).status_code == 200
+    assert browsers[enrolled].get(HOME_PATHS[Role.MANAGER]).status_code == 200
+    ended = AuditEntry.objects.filter(action="auth.sessions_ended")
+    assert [(entry.object_id, entry.changes) for entry in ended] == [
+        (str(manager.pk), {"reason": "two_factor_required", "ended": 1})
+    ]
+
+    # Saving the same policy again signs nobody out.
+    signed_in_again = login(manager)
+    owner_browser.post(SECURITY_URL, {"two_factor_policy": "management"})
+    assert signed_in(signed_in_again)
+
+
 def test_an_unknown_policy_is_refused_and_nothing_changes(owner, login):
     response = login(owner).post(SECURITY_URL, {"two_factor_policy": "nobody"})
 
